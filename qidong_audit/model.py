@@ -1,0 +1,187 @@
+"""The values that flow through the audit: cells, recognised tables, findings and the report.
+
+Everything here is a frozen value; this module imports nothing from the other layers.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from decimal import Decimal
+from enum import StrEnum
+
+
+class Severity(StrEnum):
+    ERROR = "error"  # 强制
+    WARNING = "warning"  # 提示
+    INFO = "info"
+
+    @property
+    def rank(self) -> int:
+        return {"error": 3, "warning": 2, "info": 1}[self.value]
+
+    @property
+    def zh(self) -> str:
+        return {"error": "错误", "warning": "提示", "info": "信息"}[self.value]
+
+
+class Verdict(StrEnum):
+    OK = "ok"
+    ROUNDING = "rounding"  # not exact, but explainable by rounding
+    INCONSISTENT = "inconsistent"
+    NOT_ASSESSABLE = "not-assessable"  # an input of the check is missing
+    INVALID = "invalid"  # a cell or table is malformed (not an identity check)
+
+
+@dataclass(frozen=True, slots=True)
+class Cell:
+    """One amount cell as read: its place, its exact value and how many decimals it was written with."""
+
+    sheet: str
+    a1: str
+    row: int  # 0-based sheet row
+    col: int  # 0-based sheet column
+    value: Decimal | None  # None = blank (counts as zero, but is remembered as blank)
+    text: str  # what the cell showed, for messages
+    decimals: int = 0
+
+    @property
+    def amount(self) -> Decimal:
+        return self.value if self.value is not None else Decimal(0)
+
+
+@dataclass(frozen=True, slots=True)
+class Column:
+    key: str  # canonical key, e.g. "本年支出合计" or "决算数/公务接待费"
+    path: str  # the header as printed, flattened: "本年支出/基本支出"
+    col: int
+    a1: str  # the header's leaf cell
+    panel: str
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    panel: str
+    key: str  # canonical label (ordinal and noise stripped, aliases applied), qualified if repeated
+    label: str  # label as printed
+    code: str | None  # full classification code, e.g. "2010601"
+    level: str | None  # "类" | "款" | "项" | None
+    kind: str  # "data" | "total" | "subset" ("其中" rows are never summed into totals)
+    row: int  # 0-based sheet row
+    cells: dict[str, Cell] = field(hash=False, compare=False)
+
+    @property
+    def display(self) -> str:
+        if self.code and self.label and not self.label.startswith(self.code):
+            return f"{self.code} {self.label}"
+        return self.label or self.code or f"第{self.row + 1}行"
+
+
+@dataclass(frozen=True, slots=True)
+class Table:
+    table_id: str
+    title: str  # the standard title of the table id
+    printed_title: str
+    sheet: str
+    unit: str  # "元" | "万元" | "亿元"
+    unit_known: bool
+    decimals: int  # the precision the table's amounts are published with
+    range: str  # A1 range of the block
+    header_rows: tuple[int, ...]  # 1-based sheet rows
+    columns: tuple[Column, ...]
+    rows: tuple[Row, ...]
+    department: str | None
+    code_system: str | None  # "功能" | "经济" | None
+    empty_note: str | None  # "本表无数据" style note, when the table is published empty
+
+    def panels(self) -> list[str]:
+        seen: list[str] = []
+        for c in self.columns:
+            if c.panel not in seen:
+                seen.append(c.panel)
+        return seen
+
+
+@dataclass(frozen=True, slots=True)
+class CellRef:
+    sheet: str | None
+    cell: str | None
+    value: str | None
+    role: str  # "total" | "part" | "cell"
+
+
+@dataclass(frozen=True, slots=True)
+class Suggestion:
+    sheet: str
+    cell: str
+    value: str
+    kind: str  # transposition | digit | decimal-shift | sign | unit | rounding | other
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    rule: str
+    severity: Severity
+    verdict: Verdict
+    message: str
+    file: str
+    sheet: str | None = None
+    cell: str | None = None
+    cells: tuple[CellRef, ...] = ()
+    expected: Decimal | None = None
+    actual: Decimal | None = None
+    difference: Decimal | None = None
+    tolerance: Decimal | None = None
+    suggestion: Suggestion | None = None
+    line: int | None = None
+    excerpt: str | None = None
+    table_id: str | None = None
+    anchor: str = ""  # where, in domain terms (table, row key, column key): the basis of the stable id
+    detail: str = ""  # the message without the rule's title (for renderers that show the title apart)
+
+    @property
+    def id(self) -> str:
+        """A fingerprint that stays the same for the same problem in the same place, across runs and
+        re-ordered sheets: it hashes the rule, the file name and the domain location, not sheet or cell."""
+        name = self.file.replace("\\", "/").rsplit("/", 1)[-1]
+        basis = "\x1f".join((self.rule, name, self.table_id or "", self.anchor or self.cell or ""))
+        return hashlib.sha1(basis.encode("utf-8")).hexdigest()[:16]
+
+
+@dataclass(frozen=True, slots=True)
+class TableInfo:
+    sheet: str
+    table_id: str
+    title: str
+    unit: str
+    range: str
+
+
+@dataclass(frozen=True, slots=True)
+class FileResult:
+    path: str
+    error: str | None  # set when the file could not be read at all
+    tables: tuple[Table, ...] = ()
+    unrecognised: tuple[str, ...] = ()  # sheet names holding no standard table
+    department: str | None = None
+    year: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    files: tuple[FileResult, ...]
+    findings: tuple[Finding, ...]
+    rounding_mode: str  # "interval" | "exact" | "tolerance"
+    tolerance: Decimal | None
+
+    def count(self, severity: Severity) -> int:
+        return sum(1 for f in self.findings if f.severity is severity)
+
+    @property
+    def had_read_errors(self) -> bool:
+        return any(f.error for f in self.files)
+
+    def worst_at_or_above(self, threshold: Severity | None) -> bool:
+        if threshold is None:
+            return False
+        return any(f.severity.rank >= threshold.rank for f in self.findings)

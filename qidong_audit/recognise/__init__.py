@@ -1,0 +1,147 @@
+"""Recognise the standard tables in a raw workbook, by their titles and labels — never by sheet name or
+position — and normalise them into Tables of keyed rows and amount cells."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from qidong_audit.io import RawWorkbook
+from qidong_audit.model import Column, Finding, Severity, Table, Verdict
+from qidong_audit.recognise.blocks import department_of, find_blocks, unit_of, year_of
+from qidong_audit.recognise.layout import a1, analyse, build_rows
+from qidong_audit.recognise.spec import TableSet, load_tables
+from qidong_audit.recognise.text import cell_text
+
+# Published precision by unit: 万元 tables print 0.01; 元 tables print whole 元 or 分.
+_UNIT_DECIMALS = {"万元": 2, "亿元": 4, "千元": 2, "元": 2}
+
+
+@dataclass(frozen=True, slots=True)
+class Recognised:
+    tables: tuple[Table, ...]
+    unrecognised: tuple[str, ...]
+    findings: tuple[Finding, ...]
+    department: str | None
+    year: int | None
+
+
+def recognise(raw: RawWorkbook, tables: TableSet | None = None) -> Recognised:
+    tables = tables or load_tables()
+    out: list[Table] = []
+    findings: list[Finding] = []
+    unrecognised: list[str] = []
+    department = year = None
+    for sheet in raw.sheets:
+        blocks = find_blocks(sheet, tables)
+        if not blocks:
+            if any(v is not None for row in sheet.rows for v in row):
+                unrecognised.append(sheet.name)
+            continue
+        for block in blocks:
+            lead = [
+                cell_text(v)
+                for r in range(block.title_row, min(block.end, block.title_row + 8))
+                for v in (sheet.rows[r] if r < len(sheet.rows) else [])
+                if isinstance(v, str)
+            ]
+            year = year or year_of([block.printed_title] + lead[:4])
+            dept = department_of(lead)
+            department = department or dept
+            table, issues = _table(raw.path, block, tables, lead, dept, year)
+            out.append(table)
+            findings.extend(issues)
+    return Recognised(tuple(out), tuple(unrecognised), tuple(findings), department, year)
+
+
+def _class_lookup(year: int | None):
+    try:
+        from qidong_audit.catalog import load_catalog
+    except ImportError:  # pragma: no cover - the catalogue ships with the package
+        return None
+    catalog = load_catalog(year)
+
+    def lookup(name: str) -> str | None:
+        hits = [s for s in catalog.functional_by_name(name) if s.level == "类"]
+        return hits[0].code if len(hits) == 1 else None
+
+    return lookup
+
+
+def _table(path: str, block, tables: TableSet, lead: list[str], dept: str | None, year: int | None):
+    spec = block.spec
+    sheet = block.sheet
+    layout = analyse(block, spec, tables)
+    rows, bad = build_rows(block, spec, layout, tables, _class_lookup(year))
+    unit = unit_of(lead)
+    issues: list[Finding] = []
+    cells = [c for row in rows for c in row.cells.values() if c.value is not None]
+    base = _UNIT_DECIMALS.get(unit or "万元", 2)
+    if unit == "元":
+        decimals = min(2, max((c.decimals for c in cells), default=0))
+    else:
+        decimals = base
+    leaf_row = layout.label_rows[-1] if layout.label_rows else block.title_row
+    columns = tuple(
+        Column(c.key, c.printed, c.col, a1(leaf_row, c.col), layout.panel_names[c.panel])
+        for c in layout.columns
+        if c.role == "amount"
+    )
+    width = max((c.col for c in layout.columns if c.role != "none"), default=0)
+    table = Table(
+        table_id=spec.table_id,
+        title=spec.title,
+        printed_title=block.printed_title,
+        sheet=sheet.name,
+        unit=unit or "万元",
+        unit_known=unit is not None,
+        decimals=decimals,
+        range=f"{a1(block.title_row, 0)}:{a1(layout.end_row, width)}",
+        header_rows=tuple(r + 1 for r in layout.header_rows),
+        columns=columns,
+        rows=tuple(rows),
+        department=dept,
+        code_system=spec.code_system,
+        empty_note=layout.note if layout.note and ("无数据" in layout.note or "为空" in layout.note) else None,
+    )
+    where = f"{spec.title}（工作表「{sheet.name}」）"
+    if unit is None:
+        issues.append(_finding(path, "QA.unit-missing", Severity.INFO, f"{where} 未找到金额单位行，按万元处理", sheet.name, a1(block.title_row, 0), spec.table_id, "unit"))
+    if not columns:
+        issues.append(_finding(path, "QA.no-columns", Severity.WARNING, f"{where} 未能识别金额列（表头无法识别），本表不参与检查", sheet.name, a1(block.title_row, 0), spec.table_id, "columns"))
+    for cell in bad:
+        issues.append(
+            _finding(path, "QA.bad-amount", Severity.ERROR, f"{where} {cell.a1} 的内容「{cell.text}」不是金额", sheet.name, cell.a1, spec.table_id, cell.a1, cell.text)
+        )
+    for cell in cells:
+        if cell.decimals > decimals:
+            issues.append(
+                _finding(
+                    path,
+                    "QA.hidden-precision",
+                    Severity.WARNING,
+                    f"{where} {cell.a1} 的值 {cell.text} 有 {cell.decimals} 位小数，超过本表公开的 {decimals} 位（隐藏精度，打印的数字可能对不上合计）",
+                    sheet.name,
+                    cell.a1,
+                    spec.table_id,
+                    cell.a1,
+                    cell.text,
+                )
+            )
+    return table, issues
+
+
+def _finding(path, rule, severity, message, sheet, cell, table_id, anchor, value=None) -> Finding:
+    from qidong_audit.model import CellRef
+
+    return Finding(
+        rule=rule,
+        severity=severity,
+        verdict=Verdict.INVALID,
+        message=message,
+        file=path,
+        sheet=sheet,
+        cell=cell,
+        cells=(CellRef(sheet, cell, value, "cell"),),
+        table_id=table_id,
+        anchor=anchor,
+    )

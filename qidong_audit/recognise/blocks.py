@@ -1,0 +1,90 @@
+"""Find the standard tables in a sheet: title rows start blocks; meta lines give unit and department.
+
+Sheet names and order carry no meaning; a sheet may hold one table or several stacked ones.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from qidong_audit.io import RawSheet
+from qidong_audit.recognise.spec import TableSet, TableSpec
+from qidong_audit.recognise.text import cell_text, norm
+
+_UNIT = re.compile(r"单位[:：]?\s*[(（]?\s*(亿元|万元|千元|元)")
+_DEPT = re.compile(r"^(?:部门|部门名称|单位名称|编制单位|填报单位|预算单位|单位)[:：]\s*(.+)$")
+_LABEL = re.compile(r"^(?:公开\d+表|财决\d+表|表\d+|附表\d*|[zZ]\d+)")
+_YEAR = re.compile(r"((?:19|20)\d{2})\s*年")
+_MAX_TITLE_CELLS = 3
+_MAX_TITLE_LEN = 80
+
+
+@dataclass(frozen=True, slots=True)
+class Block:
+    spec: TableSpec
+    sheet: RawSheet
+    title_row: int  # 0-based
+    end: int  # exclusive
+    printed_title: str
+
+
+def match_title(text: str, tables: TableSet) -> TableSpec | None:
+    """The table whose longest alias occurs in the text ("财政拨款收入支出决算总表" beats "收入支出决算总表")."""
+    n = norm(text)
+    if not n or n.startswith(("注", "说明")) or len(n) > _MAX_TITLE_LEN:
+        return None
+    best: tuple[int, TableSpec] | None = None
+    for spec in tables.tables:
+        for alias in spec.aliases:
+            if alias in n and (best is None or len(alias) > best[0]):
+                best = (len(alias), spec)
+    return best[1] if best else None
+
+
+def find_blocks(sheet: RawSheet, tables: TableSet) -> list[Block]:
+    starts: list[tuple[int, TableSpec, str]] = []
+    for r, row in enumerate(sheet.rows):
+        texts = [cell_text(v) for v in row if v is not None and cell_text(v).strip()]
+        if not texts or len(texts) > _MAX_TITLE_CELLS or any(not isinstance(v, str) for v in row if v is not None):
+            continue
+        joined = "".join(texts)
+        spec = match_title(joined, tables)
+        if spec is not None:
+            starts.append((r, spec, joined.strip()))
+    blocks = []
+    for i, (r, spec, title) in enumerate(starts):
+        end = starts[i + 1][0] if i + 1 < len(starts) else len(sheet.rows)
+        blocks.append(Block(spec, sheet, r, end, title))
+    return blocks
+
+
+def unit_of(texts: list[str]) -> str | None:
+    for t in texts:
+        m = _UNIT.search(norm(t))
+        if m:
+            return m.group(1)
+    return None
+
+
+def department_of(texts: list[str]) -> str | None:
+    for t in texts:
+        m = _DEPT.match(norm(t))
+        if m and not _UNIT.search(norm(t)):
+            return m.group(1)
+    return None
+
+
+def year_of(texts: list[str]) -> int | None:
+    for t in texts:
+        m = _YEAR.search(t)
+        if m:
+            return int(m.group(1))
+    return None
+
+
+def is_meta_text(text: str) -> bool:
+    n = norm(text)
+    return bool(
+        _UNIT.search(n) or _DEPT.match(n) or _LABEL.match(n) or re.fullmatch(r"[(（]?(?:19|20)\d{2}年度?[)）]?", n)
+    )

@@ -1,0 +1,3 @@
+"""Renderers: a Report (or inspection) in, text out. They compute nothing."""
+
+FORMATS = ("table", "json")

@@ -1,0 +1,78 @@
+"""The JSON contract (DESIGN §7): amounts are decimal strings, never JSON numbers."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+
+from qidong_audit import __version__
+from qidong_audit.model import FileResult, Finding, Report, Severity, Table
+
+SCHEMA_VERSION = 1
+
+
+def _amount(d: Decimal | None) -> str | None:
+    return None if d is None else format(d, "f")
+
+
+def _table(t: Table, detail: bool) -> dict:
+    out = {"sheet": t.sheet, "table_id": t.table_id, "title": t.title, "unit": t.unit, "range": t.range}
+    if detail:
+        out["header_rows"] = list(t.header_rows)
+        out["columns"] = [{"cell": c.a1, "key": c.key, **({"panel": c.panel} if c.panel else {})} for c in t.columns]
+        out["rows"] = len(t.rows)
+    return out
+
+
+def file_entry(f: FileResult, detail: bool = False) -> dict:
+    out = {"path": f.path, "error": f.error, "tables": [_table(t, detail) for t in f.tables]}
+    if detail:
+        out["unrecognised"] = list(f.unrecognised)
+    return out
+
+
+def finding_entry(f: Finding) -> dict:
+    return {
+        "id": f.id,
+        "rule": f.rule,
+        "severity": f.severity.value,
+        "verdict": f.verdict.value,
+        "message": f.message,
+        "file": f.file,
+        "sheet": f.sheet,
+        "cell": f.cell,
+        "cells": [{"sheet": c.sheet, "cell": c.cell, "value": c.value, "role": c.role} for c in f.cells],
+        "expected": _amount(f.expected),
+        "actual": _amount(f.actual),
+        "difference": _amount(f.difference),
+        "tolerance": _amount(f.tolerance),
+        "suggestion": None
+        if f.suggestion is None
+        else {"sheet": f.suggestion.sheet, "cell": f.suggestion.cell, "value": f.suggestion.value, "kind": f.suggestion.kind},
+        "line": f.line,
+        "excerpt": f.excerpt,
+    }
+
+
+def render_report(report: Report) -> str:
+    errors = report.count(Severity.ERROR)
+    doc = {
+        "schema_version": SCHEMA_VERSION,
+        "tool": {"name": "qidong-audit", "version": __version__},
+        "rounding": {"mode": report.rounding_mode, "tolerance": _amount(report.tolerance)},
+        "summary": {
+            "files": len(report.files),
+            "errors": errors,
+            "warnings": report.count(Severity.WARNING),
+            "infos": report.count(Severity.INFO),
+            "ok": errors == 0 and not report.had_read_errors,
+        },
+        "files": [file_entry(f) for f in report.files],
+        "findings": [finding_entry(f) for f in report.findings],
+    }
+    return json.dumps(doc, ensure_ascii=False, indent=2) + "\n"
+
+
+def render_inspection(files: list[FileResult]) -> str:
+    doc = {"schema_version": SCHEMA_VERSION, "files": [file_entry(f, detail=True) for f in files]}
+    return json.dumps(doc, ensure_ascii=False, indent=2) + "\n"

@@ -1,0 +1,107 @@
+"""Hierarchy checks derived from the codes present: 合计 = Σ类, 类 = Σ款, 款 = Σ项, in every amount column.
+
+A code's parent is its nearest present ancestor (a 项 whose 款 row is missing rolls up into the 类).
+"其中" rows are subsets and never summed. A code printed twice is reported, and only its first row used.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from qidong_audit.model import CellRef, Finding, Row, Severity, Verdict
+from qidong_audit.numbers import RoundingPolicy, Term, at_precision, fmt, half_unit
+from qidong_audit.rules.index import TableIndex
+
+_TOTAL_KEYS = ("合计", "总计")
+
+
+def _parent(code: str, present: set[str]) -> str | None:
+    for n in (5, 3):
+        if len(code) > n and code[:n] in present:
+            return code[:n]
+    return None
+
+
+def check_tree(rule, ix: TableIndex, policy: RoundingPolicy, path: str) -> list[Finding]:
+    t = ix.table
+    out: list[Finding] = []
+    for row in ix.duplicates:
+        out.append(
+            Finding(
+                rule=rule.id,
+                severity=Severity.WARNING,
+                verdict=Verdict.INVALID,
+                message=f"{t.title} 科目编码 {row.code} 重复出现（第{row.row + 1}行），只按第一次出现的行检查",
+                file=path,
+                sheet=t.sheet,
+                cell=next(iter(row.cells.values())).a1 if row.cells else None,
+                table_id=t.table_id,
+                anchor=f"duplicate|{row.code}",
+            )
+        )
+    for panel in ix.panels(None):
+        coded = {code: r for (p, code), r in ix.by_code.items() if p == panel}
+        present = set(coded)
+        children: dict[str | None, list[Row]] = {}
+        for code, r in coded.items():
+            children.setdefault(_parent(code, present), []).append(r)
+        totals = [r for r in ix.rows(panel) if r.kind == "total" and r.key in _TOTAL_KEYS and not r.code]
+        groups: list[tuple[Row, list[Row], str]] = []
+        for parent_code, kids in children.items():
+            if parent_code is not None:
+                groups.append((coded[parent_code], kids, "下级科目"))
+        if totals and None in children:
+            groups.append((totals[0], children[None], "各类"))
+        for parent, kids, what in sorted(groups, key=lambda g: g[0].row):
+            for key, total_cell in parent.cells.items():
+                parts = [k.cells[key] for k in kids if key in k.cells]
+                f = _judge(rule, ix, policy, path, parent, key, total_cell, parts, what)
+                if f is not None:
+                    out.append(f)
+    return out
+
+
+def _judge(rule, ix: TableIndex, policy, path, parent: Row, key: str, total, parts, what: str) -> Finding | None:
+    t = ix.table
+    dec = t.decimals
+
+    def term(cell) -> Term:
+        hw = Decimal(0) if cell.value is None else half_unit(max(dec, cell.decimals))
+        return Term(1, cell.amount * ix.factor, hw * ix.factor)
+
+    j = policy.judge("=", [term(total)], [term(c) for c in parts], ix.factor)
+    if j.verdict is Verdict.OK:
+        return None
+    expected = at_precision(sum((c.amount for c in parts), Decimal(0)), dec)
+    diff, tol = at_precision(j.difference / ix.factor, dec), j.tolerance / ix.factor
+    rounding = j.verdict is Verdict.ROUNDING
+    tail = f"可由四舍五入解释（容差 ±{fmt(tol, dec)}）" if rounding else f"容差 ±{fmt(tol, dec)}"
+    name = parent.display if parent.code else parent.label or parent.key
+    detail = (
+        f"〔{name}〕{key} {fmt(total.amount, dec)} {'≈' if rounding else '≠'} "
+        f"{what}之和 {fmt(expected, dec)}（{len(parts)}项），差额 {fmt(diff, dec)}，{tail}"
+    )
+    cells = (CellRef(total.sheet, total.a1, _text(total, dec), "total"),) + tuple(
+        CellRef(c.sheet, c.a1, _text(c, dec), "part") for c in parts
+    )
+    return Finding(
+        rule=rule.id,
+        severity=Severity.INFO if rounding else rule.severity,
+        verdict=j.verdict,
+        message=f"{t.title}{detail}",
+        detail=detail,
+        file=path,
+        sheet=total.sheet,
+        cell=total.a1,
+        cells=cells,
+        expected=expected,
+        actual=at_precision(total.amount, dec),
+        difference=diff,
+        tolerance=tol,
+        table_id=t.table_id,
+        anchor=f"{parent.code or parent.key}|{key}",
+    )
+
+
+def _text(cell, dec: int) -> str | None:
+    return None if cell.value is None else f"{cell.value:.{max(dec, cell.decimals)}f}"
