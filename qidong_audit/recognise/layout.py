@@ -85,10 +85,10 @@ def _row_cells(block: Block, r: int) -> list[object]:
 
 def _is_column_number_row(row: list[object]) -> bool:
     """The 栏次/行次 row: "栏次" and 1, 2, 3 … under the amount columns."""
-    texts = [norm(cell_text(v)) for v in row if v is not None and cell_text(v).strip()]
-    if any(t in ("栏次", "行次") for t in texts):
+    texts = [norm(cell_text(v)) for v in row if isinstance(v, str) and v.strip()]
+    if texts and all(t in ("栏次", "行次") for t in texts):
         return True
-    nums = [v for v in row if v is not None]
+    nums = [v for v in row if v is not None and not (isinstance(v, str) and not v.strip())]
     if len(nums) >= 2 and all(isinstance(v, (int, float)) and not isinstance(v, bool) and float(v).is_integer() for v in nums):
         seq = [int(v) for v in nums]
         return seq == list(range(seq[0], seq[0] + len(seq))) and seq[0] in (0, 1)
@@ -200,14 +200,19 @@ def _classify(parts: list[str]) -> str:
 
 
 def _assign_key(spec: TableSpec, parts: list[str]) -> str:
-    leaf = next((p for p in reversed(parts) if p not in QUALIFIERS), parts[-1])
+    """The canonical key whose pattern fits the header path best. The pattern must include the column's
+    most specific part (ignoring 预算数/决算数 qualifiers; "人员经费/决算数" falls back to 决算数)."""
     have = set(parts)
-    best: tuple[int, str] | None = None
-    for col in spec.columns:
-        for pattern in col.patterns:
-            if leaf in pattern and pattern <= have and (best is None or len(pattern) > best[0]):
-                best = (len(pattern), col.key)
-    return best[1] if best else "/".join(parts)
+    leaves = [next((p for p in reversed(parts) if p not in QUALIFIERS), parts[-1]), parts[-1]]
+    for leaf in leaves:
+        best: tuple[int, str] | None = None
+        for col in spec.columns:
+            for pattern in col.patterns:
+                if leaf in pattern and pattern <= have and (best is None or len(pattern) > best[0]):
+                    best = (len(pattern), col.key)
+        if best:
+            return best[1]
+    return "/".join(parts)
 
 
 def analyse(block: Block, spec: TableSpec, tables: TableSet) -> Layout:
@@ -313,22 +318,34 @@ def build_rows(block: Block, spec: TableSpec, layout: Layout, tables: TableSet, 
         after = (layout.header_rows[-1] + 1) if layout.header_rows else block.title_row + 1
         if after < block.end:
             data_rows = [after]
+    merge_end = {(r0, c0): c1 for (r0, c0), (_r1, c1) in (sheet.merges or []) if c1 > c0}
+    npanels = len(layout.panel_names)
     for r in data_rows:
         raw = sheet.rows[r] if r < len(sheet.rows) else []
+        absorbed: set[int] = set()
         for p, pname in enumerate(layout.panel_names):
+            if p in absorbed:
+                continue
             cols = [c for c in layout.columns if c.panel == p]
+            amount_panel = _absorb(layout, p, npanels, r, merge_end, absorbed)
+            if amount_panel != p:
+                cols = [c for c in cols if c.role != "amount"] + [
+                    c for c in layout.columns if c.panel == amount_panel and c.role == "amount"
+                ]
             label, code = "", None
             parts: dict[str, str | None] = {}
             for c in cols:
                 v = raw[c.col] if c.col < len(raw) else None
                 if c.role == "label":
-                    label = " ".join(cell_text(v).split())
+                    label = " ".join(cell_text(v).split()) or label
                 elif c.role == "code":
                     code = _code_text(v) if v is not None else None
                     if code is None and v is not None and not label:
                         label = " ".join(cell_text(v).split())
                 elif c.role.startswith("code"):
                     parts[c.role[-1]] = _suffix(v) if c.role != "code类" else _code_text(v)
+                    if parts[c.role[-1]] is None and isinstance(v, str) and v.strip() and not label:
+                        label = " ".join(v.split())  # "合计" printed across the merged code columns
             if parts:
                 code = _join_code(parts, states[p])
             if code is None and label:
@@ -352,6 +369,24 @@ def build_rows(block: Block, spec: TableSpec, layout: Layout, tables: TableSet, 
     if spec.class_rows_before:
         out = _mark_class_rows(out, tables.canon(spec.class_rows_before))
     return out, bad
+
+
+def _absorb(layout: Layout, p: int, npanels: int, r: int, merge_end: dict, absorbed: set[int]) -> int:
+    """A label merged across the next panels' label columns ("公用经费合计" spanning two column groups)
+    takes its amount from the last panel it covers; those panels have no row of their own here."""
+    ends = [merge_end.get((r, c.col)) for c in layout.columns if c.panel == p and c.role != "amount"]
+    end = max((e for e in ends if e is not None), default=None)
+    if end is None:
+        return p
+    target = p
+    for q in range(p + 1, npanels):
+        keys = [c.col for c in layout.columns if c.panel == q and c.role != "amount"]
+        if keys and all(col <= end for col in keys):
+            absorbed.add(q)
+            target = q
+        else:
+            break
+    return target
 
 
 def _mark_class_rows(rows: list[Row], total_key: str) -> list[Row]:

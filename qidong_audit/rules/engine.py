@@ -217,9 +217,11 @@ def _evaluate(rule: Rule, each: str, check, current: Current | None, indexes, ta
             if res.index is None:
                 continue
             primary = primary or res.index
-            if not term.optional or any(c.value is not None for c in res.cells):
-                prefix = "" if res.index is primary else f"{res.index.table.title}"
-                descs[s].append(("−" if sign < 0 else "") + prefix + res.desc)
+            prefix = "" if res.index is primary else f"{res.index.table.title}"
+            text = ("−" if sign < 0 else "") + prefix + res.desc
+            # optional terms that are blank are left out of the message, unless the side would be empty
+            if not term.optional or any(c.value is not None for c in res.cells) or not descs[s]:
+                descs[s].append(text)
             for cell in res.cells:
                 hw = Decimal(0) if cell.value is None else half_unit(max(res.index.table.decimals, cell.decimals))
                 sides[s].append(Term(sign, cell.amount * res.index.factor, hw * res.index.factor))
