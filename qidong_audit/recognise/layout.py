@@ -282,7 +282,10 @@ def _group_panels(columns: list[ColumnRole]) -> None:
 
 
 def _panel_names(spec: TableSpec, columns: list[ColumnRole]) -> list[str]:
+    """收入/支出 where the table has meaningful panels; otherwise column groups are layout only ("")."""
     count = max((c.panel for c in columns), default=0) + 1
+    if not spec.panels:
+        return [""] * count
     names = []
     for i in range(count):
         tops = {c.path[0] for c in columns if c.panel == i and c.path}
@@ -374,13 +377,13 @@ def build_rows(block: Block, spec: TableSpec, layout: Layout, tables: TableSet, 
 def _absorb(layout: Layout, p: int, npanels: int, r: int, merge_end: dict, absorbed: set[int]) -> int:
     """A label merged across the next panels' label columns ("公用经费合计" spanning two column groups)
     takes its amount from the last panel it covers; those panels have no row of their own here."""
-    ends = [merge_end.get((r, c.col)) for c in layout.columns if c.panel == p and c.role != "amount"]
+    ends = [merge_end.get((r, c.col)) for c in layout.columns if c.panel == p and (c.role == "label" or c.role.startswith("code"))]
     end = max((e for e in ends if e is not None), default=None)
     if end is None:
         return p
     target = p
     for q in range(p + 1, npanels):
-        keys = [c.col for c in layout.columns if c.panel == q and c.role != "amount"]
+        keys = [c.col for c in layout.columns if c.panel == q and (c.role == "label" or c.role.startswith("code"))]
         if keys and all(col <= end for col in keys):
             absorbed.add(q)
             target = q

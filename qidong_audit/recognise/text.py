@@ -8,7 +8,9 @@ from functools import lru_cache
 
 _QUOTES = str.maketrans("", "", "“”\"'‘’「」『』〝〞＂")
 # Ordinals in front of row labels: "一、", "（一）", "(1)", "1.", "1、", "第一，" …
-_ORDINAL = re.compile(r"^(?:[(（]?[一二三四五六七八九十百零〇]+[)）]?[、.．,，]?|[(（][0-9]+[)）]|[0-9]+[、.．](?!\d))")
+_ORDINAL = re.compile(
+    r"^(?:[一二三四五六七八九十百零〇]+[、.．,，]|[(（][一二三四五六七八九十百零〇]+[)）][、.．]?|[(（][0-9]+[)）]|[0-9]+[、．](?!\d)|[0-9]+\.(?!\d))"
+)
 _SUBSET = re.compile(r"^其中[:：]?")
 
 
