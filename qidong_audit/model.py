@@ -43,7 +43,9 @@ class Cell:
     col: int  # 0-based sheet column
     value: Decimal | None  # None = blank (counts as zero, but is remembered as blank)
     text: str  # what the cell showed, for messages
-    decimals: int = 0
+    decimals: int = 0  # decimals the value is written with
+    shown: int | None = None  # decimals its number format displays, where the file says
+    unknown: str | None = None  # why the value is unknown: a formula without cached value, "#DIV/0!" …
 
     @property
     def amount(self) -> Decimal:
@@ -119,6 +121,17 @@ class Suggestion:
 
 
 @dataclass(frozen=True, slots=True)
+class Waiver:
+    """A reviewed finding, accepted with a reason (from a --waivers file): it stays visible but does not fail."""
+
+    id: str  # the Finding.id it waives
+    reason: str  # 说明
+    by: str
+    date: str  # ISO date, as written
+    source: str  # "file:line" of the [[waiver]] entry
+
+
+@dataclass(frozen=True, slots=True)
 class Finding:
     rule: str
     severity: Severity
@@ -138,6 +151,7 @@ class Finding:
     table_id: str | None = None
     anchor: str = ""  # where, in domain terms (table, row key, column key): the basis of the stable id
     detail: str = ""  # the message without the rule's title (for renderers that show the title apart)
+    waiver: Waiver | None = None  # set when a waiver accepted this finding; it then counts toward nothing
 
     @property
     def id(self) -> str:
@@ -175,7 +189,12 @@ class Report:
     tolerance: Decimal | None
 
     def count(self, severity: Severity) -> int:
-        return sum(1 for f in self.findings if f.severity is severity)
+        """Findings of this severity that count (waived findings do not)."""
+        return sum(1 for f in self.findings if f.severity is severity and f.waiver is None)
+
+    @property
+    def waived(self) -> int:
+        return sum(1 for f in self.findings if f.waiver is not None)
 
     @property
     def had_read_errors(self) -> bool:
@@ -184,4 +203,4 @@ class Report:
     def worst_at_or_above(self, threshold: Severity | None) -> bool:
         if threshold is None:
             return False
-        return any(f.severity.rank >= threshold.rank for f in self.findings)
+        return any(f.severity.rank >= threshold.rank for f in self.findings if f.waiver is None)

@@ -1,4 +1,9 @@
-"""Spreadsheet files → raw cell grids (python-calamine; no pandas, no openpyxl on this path)."""
+"""Spreadsheet files → raw cell grids (python-calamine; no pandas, no openpyxl on this path).
+
+The format is sniffed from the bytes: real workbooks go to calamine (xlsx also gets a scan for formulas
+without cached values, error values and number formats); ".xls" files that are HTML, SpreadsheetML 2003 XML
+or CSV/TSV text go to the text readers.
+"""
 
 from __future__ import annotations
 
@@ -7,11 +12,27 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from qidong_audit.io import textual
+from qidong_audit.io.xlsx_meta import SheetMeta, scan
+
 # Magic numbers: OLE2 compound file (real .xls, also encrypted xlsx), zip (xlsx/xlsm/xlsb/ods).
 _OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ZIP = b"PK\x03\x04"
 
-WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods")
+WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods", ".et", ".csv", ".tsv", ".htm", ".html", ".xml")
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """Refuse a file before reading it when it is larger than these (zip bombs, runaway exports)."""
+
+    max_file_bytes: int = 200 * 1024 * 1024
+    max_unzipped_bytes: int = 500 * 1024 * 1024
+    max_ratio: int = 200  # uncompressed / compressed, for members over 1 MiB
+    max_cells: int = 5_000_000
+
+
+DEFAULT_LIMITS = Limits()
 
 
 class ReadError(Exception):
@@ -24,6 +45,7 @@ class RawSheet:
     rows: list[list[object]]  # row-major; None for empty cells; row 0 is sheet row 1
     merges: list[tuple[tuple[int, int], tuple[int, int]]] | None  # 0-based ((r0, c0), (r1, c1)); None = unknown
     hidden: bool = False
+    meta: SheetMeta | None = None  # xlsx only: formulas without value, error cells, displayed decimals
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,7 +67,7 @@ def sniff(head: bytes, data: bytes) -> str:
                     return "xlsb"
                 if "xl/workbook.xml" in names:
                     return "xlsx"
-        except (zipfile.BadZipFile, OSError, ValueError, NotImplementedError):
+        except (zipfile.BadZipFile, OSError, ValueError, NotImplementedError, EOFError):
             raise ReadError("文件已损坏：不是有效的 xlsx（zip）文件") from None
         raise ReadError("zip 文件中没有工作簿（不是 xlsx/ods 文件）")
     if head.startswith(_OLE2):
@@ -53,17 +75,24 @@ def sniff(head: bytes, data: bytes) -> str:
     if not head:
         raise ReadError("文件为空（0 字节）")
     stripped = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
-    if stripped.startswith((b"<html", b"<!doctype", b"<table", b"<div", b"<meta")):
-        raise ReadError("文件实际是 HTML 网页（扩展名为表格），暂不支持此格式")
+    if stripped.startswith((b"<html", b"<!doctype", b"<table", b"<div", b"<meta", b"<head", b"<body", b"<!--", b"<p", b"<style")):
+        return "html"
     if stripped.startswith(b"<?xml"):
-        raise ReadError("文件实际是 XML（可能是 SpreadsheetML 2003），暂不支持此格式")
-    raise ReadError("无法识别的文件格式：不是 xlsx/xlsm/xls/xlsb/ods 工作簿")
+        return "spreadsheetml" if b"urn:schemas-microsoft-com:office:spreadsheet" in data[:4096] else "html"
+    if b"\x00" not in head and not head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "text"
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "text"
+    raise ReadError("无法识别的文件格式：不是 xlsx/xlsm/xls/xlsb/ods 工作簿，也不是网页、XML 或 CSV 表格")
 
 
-def read_workbook(path: str | Path) -> RawWorkbook:
+def read_workbook(path: str | Path, limits: Limits = DEFAULT_LIMITS) -> RawWorkbook:
     """Read every sheet of a workbook. Raises ReadError (never another exception) for bad input."""
     p = Path(path)
     try:
+        size = p.stat().st_size
+        if size > limits.max_file_bytes:
+            raise ReadError(f"文件过大（{size // 1048576} MiB，上限 {limits.max_file_bytes // 1048576} MiB）")
         data = p.read_bytes()
     except FileNotFoundError:
         raise ReadError("文件不存在") from None
@@ -72,28 +101,75 @@ def read_workbook(path: str | Path) -> RawWorkbook:
     except OSError as exc:
         raise ReadError(f"无法读取文件：{exc.strerror or exc}") from None
     fmt = sniff(data[:512], data)
+    if fmt in ("html", "spreadsheetml", "text"):
+        return _read_textual(str(path), fmt, data, p.stem)
+    metas: dict[str, SheetMeta] = {}
+    if fmt in ("xlsx", "ods", "xlsb"):
+        metas = _check_zip(data, fmt, limits)
+    if fmt == "xls" and _looks_encrypted(data):
+        raise ReadError("工作簿已加密（设有打开密码），无法读取")
     try:
         from python_calamine import CalamineWorkbook
 
         wb = CalamineWorkbook.from_filelike(io.BytesIO(data))
     except Exception as exc:  # calamine raises several unrelated types for bad input
-        if fmt == "xls" and _looks_encrypted(data):
-            raise ReadError("工作簿已加密（设有打开密码），无法读取") from None
         raise ReadError(f"无法打开工作簿（{fmt}）：{_short(exc)}") from None
     sheets: list[RawSheet] = []
     meta = {m.name: m for m in _sheets_metadata(wb)}
+    cells = 0
     for name in wb.sheet_names:
         try:
             sheet = wb.get_sheet_by_name(name)
+            cells += (sheet.total_height or 0) * (sheet.total_width or 0)
+            if cells > limits.max_cells:
+                raise ReadError(f"工作表「{name}」过大（超过 {limits.max_cells:,} 个单元格的上限）")
             rows = sheet.to_python(skip_empty_area=False)
             merges = sheet.merged_cell_ranges
+        except ReadError:
+            raise
         except Exception as exc:
             raise ReadError(f"工作表「{name}」无法读取：{_short(exc)}") from None
         grid = [[None if v == "" else v for v in r] for r in rows]
         m = meta.get(name)
-        hidden = m is not None and str(getattr(m, "visible", "")).lower().endswith(("hidden", "veryhidden"))
-        sheets.append(RawSheet(name, grid, list(merges) if merges is not None else None, hidden))
+        hidden = m is not None and str(getattr(m, "visible", "")).lower().endswith("hidden")
+        sheets.append(RawSheet(name, grid, list(merges) if merges is not None else None, hidden, metas.get(name)))
     return RawWorkbook(str(path), fmt, sheets)
+
+
+def _check_zip(data: bytes, fmt: str, limits: Limits) -> dict[str, SheetMeta]:
+    """Refuse zip bombs before anything is decompressed; scan xlsx sheet XML for what calamine hides."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            infos = zf.infolist()
+            total = sum(i.file_size for i in infos)
+            if total > limits.max_unzipped_bytes:
+                raise ReadError(f"解压后过大（{total // 1048576} MiB，上限 {limits.max_unzipped_bytes // 1048576} MiB），疑似压缩炸弹")
+            for i in infos:
+                if i.file_size > 1048576 and i.file_size > limits.max_ratio * max(i.compress_size, 1):
+                    raise ReadError(f"压缩比异常（{i.filename} 解压后放大 {i.file_size // max(i.compress_size, 1)} 倍），疑似压缩炸弹")
+            if fmt != "xlsx":
+                return {}
+            if any(i.flag_bits & 0x1 for i in infos):
+                raise ReadError("工作簿已加密（设有打开密码），无法读取")
+            return scan(zf)
+    except ReadError:
+        raise
+    except (zipfile.BadZipFile, OSError, ValueError, NotImplementedError, EOFError, RuntimeError) as exc:
+        raise ReadError(f"文件已损坏：{_short(exc)}") from None
+
+
+def _read_textual(path: str, fmt: str, data: bytes, stem: str) -> RawWorkbook:
+    try:
+        if fmt == "html":
+            found = textual.read_html(data)
+        elif fmt == "spreadsheetml":
+            found = textual.read_spreadsheetml(data)
+        else:
+            found = textual.read_delimited(data, stem)
+    except Exception as exc:  # malformed markup or text: one clear message, never a traceback
+        kind = {"html": "网页表格", "spreadsheetml": "XML 表格", "text": "CSV/TSV 文本"}[fmt]
+        raise ReadError(f"无法解析{kind}：{_short(exc)}") from None
+    return RawWorkbook(path, fmt, [RawSheet(name, rows, merges) for name, rows, merges in found])
 
 
 def _sheets_metadata(wb: object) -> list:

@@ -75,11 +75,7 @@ def _table(path: str, block, tables: TableSet, lead: list[str], dept: str | None
     unit = unit_of(lead)
     issues: list[Finding] = []
     cells = [c for row in rows for c in row.cells.values() if c.value is not None]
-    base = _UNIT_DECIMALS.get(unit or "万元", 2)
-    if unit == "元":
-        decimals = min(2, max((c.decimals for c in cells), default=0))
-    else:
-        decimals = base
+    decimals = _precision(unit, cells)
     leaf_row = layout.label_rows[-1] if layout.label_rows else block.title_row
     columns = tuple(
         Column(c.key, c.printed, c.col, a1(leaf_row, c.col), layout.panel_names[c.panel])
@@ -113,13 +109,14 @@ def _table(path: str, block, tables: TableSet, lead: list[str], dept: str | None
             _finding(path, "QA.bad-amount", Severity.ERROR, f"{where} {cell.a1} 的内容「{cell.text}」不是金额", sheet.name, cell.a1, spec.table_id, cell.a1, cell.text)
         )
     for cell in cells:
-        if cell.decimals > decimals:
+        shown = cell.shown if cell.shown is not None else decimals
+        if cell.decimals > shown:
             issues.append(
                 _finding(
                     path,
                     "QA.hidden-precision",
                     Severity.WARNING,
-                    f"{where} {cell.a1} 的值 {cell.text} 有 {cell.decimals} 位小数，超过本表公开的 {decimals} 位（隐藏精度，打印的数字可能对不上合计）",
+                    f"{where} {cell.a1} 的值 {cell.text} 有 {cell.decimals} 位小数，而只显示 {shown} 位（隐藏精度，打印的数字可能对不上合计）",
                     sheet.name,
                     cell.a1,
                     spec.table_id,
@@ -127,7 +124,35 @@ def _table(path: str, block, tables: TableSet, lead: list[str], dept: str | None
                     cell.text,
                 )
             )
+    for cell in (c for row in rows for c in row.cells.values() if c.unknown):
+        if cell.unknown == "公式无缓存值":
+            text = f"{where} {cell.a1} 是公式但文件中没有计算结果（未在 Excel/WPS 中重新计算保存），其值未知，依赖它的检查无法进行"
+            severity = Severity.WARNING
+        else:
+            text = f"{where} {cell.a1} 是错误值 {cell.unknown}，其值未知，依赖它的检查无法进行"
+            severity = Severity.ERROR
+        issues.append(_finding(path, "QA.unknown-value", severity, text, sheet.name, cell.a1, spec.table_id, cell.a1, cell.unknown))
+    hidden = sheet.meta.hidden_rows if sheet.meta else set()
+    for row in rows:
+        if row.row in hidden and any(c.value is not None for c in row.cells.values()):
+            first = next(iter(row.cells.values()))
+            issues.append(
+                _finding(path, "QA.hidden-row", Severity.WARNING,
+                         f"{where} 第{row.row + 1}行「{row.display}」被隐藏，但它的金额参与合计；请确认打印件中是否缺少这一行",
+                         sheet.name, first.a1, spec.table_id, f"hidden|{row.code or row.key}")
+            )
     return table, issues
+
+
+def _precision(unit: str | None, cells) -> int:
+    """The decimals a table publishes: what its number formats show (most common), else by unit:
+    万元 tables print 0.01; 元 tables print whole 元 or 分, whichever their amounts use."""
+    shown = [c.shown for c in cells if c.shown is not None]
+    if shown:
+        return max(set(shown), key=shown.count)
+    if unit == "元":
+        return min(2, max((c.decimals for c in cells), default=0))
+    return _UNIT_DECIMALS.get(unit or "万元", 2)
 
 
 def _finding(path, rule, severity, message, sheet, cell, table_id, anchor, value=None) -> Finding:

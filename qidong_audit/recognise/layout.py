@@ -32,14 +32,27 @@ def a1(row: int, col: int) -> str:
     return f"{letters}{row + 1}"
 
 
+def _whole(value: object) -> int | None:
+    """A number that is a whole number (codes, 栏次), as int; None otherwise."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, Decimal) and value.is_finite() and value == value.to_integral_value():
+        return int(value)
+    return None
+
+
 def _code_text(value: object) -> str | None:
     """A classification code as digits ("2080505", "208 05 05", 2080505.0), else None."""
     if value is None or isinstance(value, bool):
         return None
-    if isinstance(value, float):
-        if not value.is_integer():
+    if isinstance(value, (float, Decimal)):
+        value = _whole(value)
+        if value is None:
             return None
-        value = int(value)
     s = norm(str(value))
     m = _CODE_TEXT.match(s)
     return m.group(1).replace(" ", "") if m else None
@@ -49,10 +62,10 @@ def _suffix(value: object) -> str | None:
     """款/项 suffix: "05", or 5 when Excel dropped the leading zero of a number."""
     if value is None or isinstance(value, bool):
         return None
-    if isinstance(value, float):
-        if not value.is_integer():
+    if isinstance(value, (float, Decimal)):
+        value = _whole(value)
+        if value is None:
             return None
-        value = int(value)
     s = norm(str(value))
     return s.zfill(2) if s.isdigit() and len(s) in (1, 2, 3, 5, 7) else None
 
@@ -89,8 +102,8 @@ def _is_column_number_row(row: list[object]) -> bool:
     if texts and all(t in ("栏次", "行次") for t in texts):
         return True
     nums = [v for v in row if v is not None and not (isinstance(v, str) and not v.strip())]
-    if len(nums) >= 2 and all(isinstance(v, (int, float)) and not isinstance(v, bool) and float(v).is_integer() for v in nums):
-        seq = [int(v) for v in nums]
+    seq = [_whole(v) for v in nums]
+    if len(nums) >= 2 and all(x is not None for x in seq):
         return seq == list(range(seq[0], seq[0] + len(seq))) and seq[0] in (0, 1)
     return False
 
@@ -109,7 +122,7 @@ def _is_data_row(row: list[object]) -> bool:
     for v in row:
         if v is None:
             continue
-        if isinstance(v, (int, float)) and not isinstance(v, bool):
+        if isinstance(v, (int, float, Decimal)) and not isinstance(v, bool):
             return True
         s = cell_text(v).strip()
         if not s:
@@ -322,6 +335,7 @@ def build_rows(block: Block, spec: TableSpec, layout: Layout, tables: TableSet, 
         if after < block.end:
             data_rows = [after]
     merge_end = {(r0, c0): c1 for (r0, c0), (_r1, c1) in (sheet.merges or []) if c1 > c0}
+    meta = sheet.meta
     npanels = len(layout.panel_names)
     for r in data_rows:
         raw = sheet.rows[r] if r < len(sheet.rows) else []
@@ -331,6 +345,8 @@ def build_rows(block: Block, spec: TableSpec, layout: Layout, tables: TableSet, 
                 continue
             cols = [c for c in layout.columns if c.panel == p]
             amount_panel = _absorb(layout, p, npanels, r, merge_end, absorbed)
+            if sheet.merges is None and amount_panel == p:
+                amount_panel = _absorb_unmerged(layout, p, npanels, raw, absorbed)
             if amount_panel != p:
                 cols = [c for c in cols if c.role != "amount"] + [
                     c for c in layout.columns if c.panel == amount_panel and c.role == "amount"
@@ -362,8 +378,15 @@ def build_rows(block: Block, spec: TableSpec, layout: Layout, tables: TableSet, 
                     continue
                 v = raw[c.col] if c.col < len(raw) else None
                 parsed = parse_amount(v)
-                cell = Cell(sheet.name, a1(r, c.col), r, c.col, parsed.value, parsed.text, parsed.decimals)
-                if not parsed.number and not parsed.blank:
+                shown, unknown = None, None
+                if meta is not None:
+                    shown = meta.decimals.get((r, c.col))
+                    if (r, c.col) in meta.errors:
+                        unknown = meta.errors[(r, c.col)]
+                    elif (r, c.col) in meta.formula_without_value and parsed.blank:
+                        unknown = "公式无缓存值"
+                cell = Cell(sheet.name, a1(r, c.col), r, c.col, parsed.value, parsed.text or (unknown or ""), parsed.decimals, shown, unknown)
+                if not parsed.number and not parsed.blank and unknown is None:
                     bad.append(cell)
                 cells[c.key] = cell
             if not label and code is None and all(x.value is None for x in cells.values()) and not spec.single_row:
@@ -389,6 +412,30 @@ def _absorb(layout: Layout, p: int, npanels: int, r: int, merge_end: dict, absor
             target = q
         else:
             break
+    return target
+
+
+def _absorb_unmerged(layout: Layout, p: int, npanels: int, raw: list[object], absorbed: set[int]) -> int:
+    """Without merge information (ods): a labelled row with no amount of its own, followed by panels whose
+    code and label cells are empty, takes the amount printed under the last of them."""
+    def keys(q: int) -> list[int]:
+        return [c.col for c in layout.columns if c.panel == q and (c.role == "label" or c.role.startswith("code"))]
+
+    def amounts(q: int) -> list[object]:
+        return [raw[c.col] for c in layout.columns if c.panel == q and c.role == "amount" and c.col < len(raw)]
+
+    def filled(cols: list[int]) -> bool:
+        return any(c < len(raw) and raw[c] not in (None, "") for c in cols)
+
+    if not filled(keys(p)) or any(v not in (None, "") for v in amounts(p)):
+        return p
+    target = p
+    for q in range(p + 1, npanels):
+        if filled(keys(q)):
+            break
+        absorbed.add(q)
+        if any(v not in (None, "") for v in amounts(q)):
+            target = q
     return target
 
 

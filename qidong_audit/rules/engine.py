@@ -123,9 +123,7 @@ def _iterate(selectors: tuple[Ref, ...], indexes, tables: TableSet):
 def _resolve(ref: Ref, current: Current | None, indexes, tables: TableSet) -> _Resolved:
     ix = indexes.get(ref.table)
     spec = tables.by_id(ref.table)
-    if ix is None:
-        if ref.optional:
-            return _Resolved(None)
+    if ix is None:  # "?" covers a missing row or column, never a missing table
         return _Resolved(None, missing=_missing_table(ref.table, tables))
     title = spec.title if spec else ref.table
     if spec is not None and spec.single_row:
@@ -216,6 +214,10 @@ def _evaluate(rule: Rule, each: str, check, current: Current | None, indexes, ta
                 return None
             if res.index is None:
                 continue
+            unknown = next((c for c in res.cells if c.unknown), None)
+            if unknown is not None:
+                missing[f"{unknown.sheet}!{unknown.a1} 的值未知（{unknown.unknown}）"] = None
+                return None
             primary = primary or res.index
             prefix = "" if res.index is primary else f"{res.index.table.title}"
             text = ("−" if sign < 0 else "") + prefix + res.desc

@@ -7,7 +7,8 @@
 A reference is TABLE[row, column]. The row is a label (optionally "panel:label"), "#code", "$" (the row
 being iterated by the rule's `for`), or "@类"/"@款"/"@项" (every row of that level; only inside sum()).
 The column may be left out where the panel has one amount column; in a single-row table (三公) the one
-selector is the column. "?" before a reference makes a missing row or column count as zero.
+selector is the column. "?" before a reference makes a missing row or column count as zero (a missing
+table still makes the check not assessable).
 """
 
 from __future__ import annotations

@@ -69,6 +69,19 @@ def _judge(rule, ix: TableIndex, policy, path, parent: Row, key: str, total, par
         hw = Decimal(0) if cell.value is None else half_unit(max(dec, cell.decimals))
         return Term(1, cell.amount * ix.factor, hw * ix.factor)
 
+    unknown = next((c for c in [total, *parts] if c.unknown), None)
+    if unknown is not None:
+        return Finding(
+            rule=rule.id,
+            severity=Severity.INFO,
+            verdict=Verdict.NOT_ASSESSABLE,
+            message=f"{t.title}〔{parent.display}〕{key}：无法检查，{unknown.sheet}!{unknown.a1} 的值未知（{unknown.unknown}）",
+            file=path,
+            sheet=total.sheet,
+            cell=total.a1,
+            table_id=t.table_id,
+            anchor=f"{parent.code or parent.key}|{key}|unknown",
+        )
     j = policy.judge("=", [term(total)], [term(c) for c in parts], ix.factor)
     if j.verdict is Verdict.OK:
         return None

@@ -1,0 +1,151 @@
+"""Every file format a department sends: the same clean workbook, re-written, recognises every table
+and audits silently; a planted error is still found at its cell; broken files name themselves."""
+
+from __future__ import annotations
+
+import pytest
+
+from fixtures.builders import clean_dataset, write_central
+from qidong_audit.audit import audit_paths
+from tests import formats
+from tests.conftest import run_cli
+
+ALL = [f"JS0{i}" for i in range(1, 10)]
+
+
+@pytest.fixture(scope="module")
+def clean(tmp_path_factory):
+    path = tmp_path_factory.mktemp("clean") / "clean.xlsx"
+    write_central(clean_dataset(4, state_capital=True), path)
+    return path
+
+
+def _audit(path):
+    report = audit_paths([str(path)])
+    fr = report.files[0]
+    errors = [(f.rule, f.sheet, f.cell, f.message) for f in report.findings if f.severity.value != "info"]
+    return fr, errors, report
+
+
+@pytest.mark.parametrize(
+    "convert, name, fmt",
+    [
+        (formats.to_xls, "real.xls", "xls"),
+        (formats.to_ods, "book.ods", "ods"),
+        (formats.to_html, "html-really.xls", "html"),
+        (lambda p, o: formats.to_html(p, o, "gbk"), "gbk-html.xls", "html"),
+        (formats.to_spreadsheetml, "xml2003.xls", "spreadsheetml"),
+    ],
+)
+def test_other_formats_audit_silently(clean, tmp_path, convert, name, fmt):
+    out = convert(clean, tmp_path / name)
+    fr, errors, report = _audit(out)
+    assert fr.error is None
+    assert sorted(t.table_id for t in fr.tables) == ALL
+    assert errors == []
+    from qidong_audit.io import read_workbook
+
+    assert read_workbook(out).format == fmt
+
+
+def test_renamed_xlsx(clean, tmp_path):
+    out = tmp_path / "renamed.xls"
+    out.write_bytes(clean.read_bytes())
+    fr, errors, _ = _audit(out)
+    assert sorted(t.table_id for t in fr.tables) == ALL and errors == []
+
+
+@pytest.mark.parametrize("encoding, delimiter", [("gbk", ","), ("gb18030", "\t"), ("utf-8-sig", ",")])
+def test_single_table_csv(clean, tmp_path, encoding, delimiter):
+    out = formats.to_csv(clean, "支出决算表", tmp_path / "js03.csv", encoding, delimiter)
+    fr, errors, _ = _audit(out)
+    assert [t.table_id for t in fr.tables] == ["JS03"] and errors == []
+
+
+def test_planted_error_found_in_html(clean, tmp_path):
+    import openpyxl
+
+    wb = openpyxl.load_workbook(clean)
+    ws = wb["支出决算表"]
+    ws["F9"] = 123456.78
+    planted = tmp_path / "planted.xlsx"
+    wb.save(planted)
+    out = formats.to_html(planted, tmp_path / "planted.xls", "gbk")
+    _, _, report = _audit(out)
+    # the HTML holds every table in one grid: the planted value is found at its place in that grid
+    hits = [c for f in report.findings if f.severity.value == "error" for c in f.cells if c.value == "123456.78"]
+    assert hits and {c.sheet for c in hits} == {"网页表格"}
+
+
+def test_formula_without_cached_value_is_unknown_not_zero(tmp_path, runner):
+    import openpyxl
+
+    from tests.conftest import JS03_MERGES, js03
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    rows = js03([
+        [None, None, None, "合计", 100, "=F9+G9", None],
+        ["201", None, None, "一般公共服务支出", 100, 100, None],
+    ])
+    for row in rows:
+        ws.append(row)
+    for m in JS03_MERGES:
+        ws.merge_cells(m)
+    ws["E9"] = "=F9+G9"  # also no cached value
+    ws["H9"] = "#DIV/0!"
+    path = tmp_path / "f.xlsx"
+    wb.save(path)
+    result = run_cli(runner, "check", str(path), "--format", "json")
+    import json
+
+    doc = json.loads(result.stdout)
+    unknown = [(f["rule"], f["cell"], f["severity"]) for f in doc["findings"] if f["rule"] == "QA.unknown-value"]
+    assert unknown == [("QA.unknown-value", "H9", "error"), ("QA.unknown-value", "F8", "warning"), ("QA.unknown-value", "E9", "warning")]
+    # the checks that use them are not assessable, never computed with a zero
+    na = [f["message"] for f in doc["findings"] if f["verdict"] == "not-assessable" and f["rule"].startswith("JS03")]
+    assert any("F8" in m for m in na) and any("E9" in m for m in na)
+    assert not any(f["rule"] == "JS03.row" and f["verdict"] == "inconsistent" for f in doc["findings"])
+
+
+def test_number_format_hidden_precision(tmp_path, runner):
+    import json
+
+    import openpyxl
+
+    from tests.conftest import JS03_MERGES, js03
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    for row in js03([[None, None, None, "合计", 1234.5678, 1234.5678, None], ["201", None, None, "一般公共服务支出", 1234.5678, 1234.5678, None]]):
+        ws.append(row)
+    for m in JS03_MERGES:
+        ws.merge_cells(m)
+    for ref in ("E8", "F8", "E9", "F9"):
+        ws[ref].number_format = "#,##0.00"
+    path = tmp_path / "h.xlsx"
+    wb.save(path)
+    doc = json.loads(run_cli(runner, "check", str(path), "-f", "json").stdout)
+    hp = [(f["cell"], f["severity"]) for f in doc["findings"] if f["rule"] == "QA.hidden-precision"]
+    assert hp == [("E8", "warning"), ("F8", "warning"), ("E9", "warning"), ("F9", "warning")]
+    assert "只显示 2 位" in next(f["message"] for f in doc["findings"] if f["rule"] == "QA.hidden-precision")
+
+
+@pytest.mark.parametrize(
+    "content, words",
+    [
+        (b"", "0字节"),
+        (b"PK\x03\x04garbage", "损坏"),
+        (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 600, "无法打开"),
+        (b"\x00\x01\x02\x03binary", "无法识别"),
+    ],
+    ids=["empty", "bad-zip", "bad-ole2", "binary"],
+)
+def test_unreadable_files_exit_2_with_their_name(tmp_path, runner, content, words):
+    bad = tmp_path / "坏文件.xlsx"
+    bad.write_bytes(content)
+    result = run_cli(runner, "check", str(bad))
+    assert result.exit_code == 2
+    err = "".join(result.stderr.split())
+    assert "坏文件.xlsx" in err and words in err
+    assert bad.read_bytes() == content
