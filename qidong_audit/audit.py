@@ -27,6 +27,7 @@ SAMPLE_NAME = "祁东县行政审批服务局2021年度部门决算公开表.xls
 @dataclass(frozen=True, slots=True)
 class AuditOptions:
     rounding: str = "interval"  # "interval" | "exact"
+    year: int | None = None  # the budget year, selecting the classification catalogue (default: from the titles)
     tolerance: Decimal | None = None  # a fixed tolerance in each table's unit (overrides rounding)
     rules_files: tuple[str, ...] = ()
 
@@ -85,7 +86,7 @@ def inspect_file(path: str) -> FileResult:
     return _read(path)[0]
 
 
-def audit_file(path: str, pack: RulePack, policy: RoundingPolicy) -> tuple[FileResult, list[Finding]]:
+def audit_file(path: str, pack: RulePack, policy: RoundingPolicy, year: int | None = None) -> tuple[FileResult, list[Finding]]:
     tables = load_tables()
     result, rec = _read(path)
     if rec is None:
@@ -107,7 +108,10 @@ def audit_file(path: str, pack: RulePack, policy: RoundingPolicy) -> tuple[FileR
                 anchor=f"duplicate|{t.sheet}",
             )
         )
-    findings.extend(run_pack(pack, indexes, tables, policy, path))
+    from qidong_audit.catalog import load_catalog
+
+    catalog = load_catalog(year or rec.year)
+    findings.extend(run_pack(pack, indexes, tables, policy, path, catalog))
     return result, findings
 
 
@@ -118,7 +122,7 @@ def audit_paths(paths: list[str], options: AuditOptions | None = None) -> Report
     files: list[FileResult] = []
     findings: list[Finding] = []
     for path in discover(paths):
-        result, found = audit_file(path, pack, policy)
+        result, found = audit_file(path, pack, policy, options.year)
         files.append(result)
         findings.extend(found)
     findings.sort(key=_order)

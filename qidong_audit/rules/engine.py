@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
 from qidong_audit.model import Cell, CellRef, Finding, Row, Severity, Verdict
@@ -12,6 +12,7 @@ from qidong_audit.recognise.spec import TableSet
 from qidong_audit.rules.expr import Const, Ref
 from qidong_audit.rules.index import TableIndex
 from qidong_audit.rules.pack import Rule, RulePack
+from qidong_audit.rules.catalog_rules import check_catalog
 from qidong_audit.rules.tree import check_tree
 
 _PANEL = re.compile(r"^([^:：]+)[:：](.+)$")
@@ -37,10 +38,18 @@ class Current:
     display: str
 
 
-def run_pack(pack: RulePack, indexes: dict[str, TableIndex], tables: TableSet, policy: RoundingPolicy, path: str) -> list[Finding]:
+def run_pack(pack: RulePack, indexes: dict[str, TableIndex], tables: TableSet, policy: RoundingPolicy, path: str,
+             catalog=None) -> list[Finding]:
     findings: list[Finding] = []
     for rule in pack.rules:
         try:
+            if rule.kind == "catalog":
+                if catalog is not None:
+                    year_rule = replace(rule, year_text=f"{catalog.year}年")
+                    for tid in rule.tables:
+                        if tid in indexes:
+                            findings.extend(check_catalog(year_rule, indexes[tid], catalog, path))
+                continue
             if rule.kind == "tree":
                 ix = indexes.get(rule.table or "")
                 if ix is not None:

@@ -16,8 +16,10 @@ from qidong_audit.model import Severity
 from qidong_audit.recognise.spec import TableSet, load_tables
 from qidong_audit.rules.expr import Check, ExprError, Ref, parse_check, parse_selector
 
-_KINDS = ("check", "tree")
-_KEYS = {"id", "title", "severity", "check", "for", "each", "explain", "kind", "table", "message"}
+_KINDS = ("check", "tree", "catalog")
+_KEYS = {"id", "title", "severity", "check", "for", "each", "explain", "kind", "table", "tables", "test", "fund", "message"}
+_TESTS = ("exists", "name", "fund", "side")
+_FUNDS = ("一般公共预算", "政府性基金", "国有资本经营")
 _EACH = re.compile(r"\{each(?:\.(\d))?\}")
 
 
@@ -48,6 +50,10 @@ class Rule:
     table: str | None  # for kind = "tree"
     explain: str
     source: str  # "file:line"
+    tables: tuple[str, ...] = ()  # for kind = "catalog"
+    test: str = ""  # for kind = "catalog": exists | name | fund | side
+    fund: str = ""  # for test = "fund": the fund the tables belong to
+    year_text: str = "当年"
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,6 +145,21 @@ def _parse_rule(raw: dict, fail, tables: TableSet, name: str, start: int) -> Rul
     if kind not in _KINDS:
         raise fail(f"kind 应为 {' 或 '.join(_KINDS)}，而不是「{kind}」", "kind")
     source = f"{name}:{start + 1}"
+    if kind == "catalog":
+        tables_ = raw.get("tables")
+        if not isinstance(tables_, list) or not tables_:
+            raise fail("kind = \"catalog\" 的规则需要 tables = [\"JS03\", …]", "tables" if "tables" in raw else None)
+        for tid in tables_:
+            if tables.by_id(str(tid)) is None:
+                raise fail(f"未知的表「{tid}」", "tables")
+        test = raw.get("test")
+        if test not in _TESTS:
+            raise fail(f"test 应为 {'、'.join(_TESTS)} 之一，而不是「{test}」", "test" if "test" in raw else None)
+        fund = raw.get("fund", "")
+        if test == "fund" and fund not in _FUNDS:
+            raise fail(f"fund 应为 {'、'.join(_FUNDS)} 之一", "fund" if "fund" in raw else None)
+        return Rule(raw["id"], raw["title"], severity, kind, "", (), (), None, raw.get("explain", ""), source,
+                    tuple(tables_), test, fund)
     if kind == "tree":
         table = raw.get("table")
         if tables.by_id(str(table)) is None:
