@@ -132,3 +132,51 @@ def to_csv(path: Path, sheet: str, out: Path, encoding: str = "gbk", delimiter: 
     csv.writer(buf, delimiter=delimiter).writerows([[_text(v) for v in row] for row in rows])
     out.write_bytes(buf.getvalue().encode(encoding))
     return out
+
+
+def rewrite(path: Path, out: Path, *, offset: tuple[int, int] = (0, 0), yuan: tuple[str, ...] = (),
+            blank_rows_at: int | None = None, continue_sheet: str | None = None) -> Path:
+    """The same workbook as people retype it: shifted by blank rows/columns, some tables in 元 instead of
+    万元 (amounts × 10000, unit line changed), blank rows inside the data, or one table continued on a
+    second "page" with its title (续), unit line and header repeated."""
+    from decimal import Decimal
+
+    import openpyxl
+
+    src = openpyxl.load_workbook(path)
+    wb = openpyxl.Workbook()
+    wb.remove(wb.active)
+    dr, dc = offset
+    for ws in src.worksheets:
+        new = wb.create_sheet(ws.title)
+        rows = [[c for c in row] for row in ws.iter_rows()]
+        header_end = next((i for i, row in enumerate(rows) if any(c.number_format == "#,##0.00" and isinstance(c.value, (int, float)) for c in row)), len(rows))
+        out_rows: list[list[object]] = []
+        for i, row in enumerate(rows):
+            values = []
+            for c in row:
+                v = c.value
+                if ws.title in yuan and c.number_format == "#,##0.00" and isinstance(v, (int, float)):
+                    v = Decimal(repr(v)) * 10000
+                if ws.title in yuan and isinstance(v, str) and "万元" in v:
+                    v = v.replace("万元", "元")
+                values.append(v)
+            out_rows.append(values)
+            if blank_rows_at is not None and i == header_end + blank_rows_at:
+                out_rows.append([None] * len(values))
+        if ws.title == continue_sheet:
+            cut = header_end + 3
+            repeat = [[ws.cell(1, 1).value + "（续）"], out_rows[2]] + out_rows[3:header_end]
+            out_rows = out_rows[:cut] + [[None]] + repeat + out_rows[cut:]
+        for i, values in enumerate(out_rows):
+            for j, v in enumerate(values):
+                if v is not None:
+                    new.cell(i + 1 + dr, j + 1 + dc, v)
+        if ws.title != continue_sheet:
+            ins = header_end + blank_rows_at if blank_rows_at is not None else len(rows)
+            for m in ws.merged_cells.ranges:
+                shift = 1 if m.min_row - 1 > ins else 0
+                new.merge_cells(start_row=m.min_row + dr + shift, start_column=m.min_col + dc,
+                                end_row=m.max_row + dr + shift, end_column=m.max_col + dc)
+    wb.save(out)
+    return out

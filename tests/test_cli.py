@@ -78,7 +78,7 @@ def test_rounding_modes(tmp_path, runner):
     assert run_cli(runner, "check", path).exit_code == 0
     code, doc = run_json(runner, path, "--rounding", "exact")
     assert code == 1 and doc["rounding"]["mode"] == "exact"
-    assert ("JS03.row", "E8", "0.01", "0") in project(doc, "rule", "cell", "difference", "tolerance")
+    assert ("JS03.row", "E8", "0.01", "0.00") in project(doc, "rule", "cell", "difference", "tolerance")
     code, doc = run_json(runner, path, "--tolerance", "0.005")
     assert code == 1 and doc["rounding"] == {"mode": "tolerance", "tolerance": "0.005"}
     assert run_cli(runner, "check", path, "--tolerance", "0.01").exit_code == 0

@@ -149,3 +149,46 @@ def test_unreadable_files_exit_2_with_their_name(tmp_path, runner, content, word
     err = "".join(result.stderr.split())
     assert "坏文件.xlsx" in err and words in err
     assert bad.read_bytes() == content
+
+
+def test_shifted_by_blank_rows_and_columns(clean, tmp_path):
+    out = formats.rewrite(clean, tmp_path / "shifted.xlsx", offset=(2, 1))
+    fr, errors, _ = _audit(out)
+    assert sorted(t.table_id for t in fr.tables) == ALL and errors == []
+
+
+def test_blank_rows_inside_data(clean, tmp_path):
+    out = formats.rewrite(clean, tmp_path / "gaps.xlsx", blank_rows_at=2)
+    fr, errors, _ = _audit(out)
+    assert sorted(t.table_id for t in fr.tables) == ALL and errors == []
+
+
+def test_tables_in_yuan_beside_tables_in_wanyuan(clean, tmp_path):
+    out = formats.rewrite(clean, tmp_path / "yuan.xlsx", yuan=("支出决算表", "收入决算表", "一般公共预算财政拨款“三公”经费支出决算表"))
+    fr, errors, report = _audit(out)
+    units = {t.table_id: t.unit for t in fr.tables}
+    assert (units["JS02"], units["JS03"], units["JS07"], units["JS01"]) == ("元", "元", "元", "万元")
+    assert errors == []
+
+
+def test_cross_table_error_reported_in_each_tables_own_unit(clean, tmp_path):
+    import openpyxl
+
+    out = formats.rewrite(clean, tmp_path / "yuan.xlsx", yuan=("支出决算表",))
+    wb = openpyxl.load_workbook(out)
+    ws = wb["支出决算表"]
+    ws["E8"] = ws["E8"].value + 5000  # 合计 本年支出合计 up by 5,000 元 = 0.5 万元
+    wb.save(out)
+    _, _, report = _audit(out)
+    x04 = next(f for f in report.findings if f.rule == "X04")
+    # primary table is JS01 (万元): the difference is 0.50 万元
+    assert (str(x04.difference), x04.table_id) == ("-0.50", "JS01")
+    row = next(f for f in report.findings if f.rule == "JS03.row")
+    assert str(row.difference) == "5000"  # 元 table with whole amounts and no number format: whole 元
+
+
+def test_table_continued_on_a_second_page(clean, tmp_path):
+    out = formats.rewrite(clean, tmp_path / "cont.xlsx", continue_sheet="支出决算表")
+    fr, errors, _ = _audit(out)
+    js03 = [t for t in fr.tables if t.table_id == "JS03"]
+    assert len(js03) == 1 and errors == []

@@ -44,7 +44,7 @@ def test_row_total_error_names_the_cells(tmp_path, runner):
         ("I11", None, "part"),
         ("J11", None, "part"),
     ]
-    assert row_finding["tolerance"] == "0.010"
+    assert row_finding["tolerance"] == "0.01"
     assert row_finding["sheet"] == "表3"
 
 
@@ -73,7 +73,7 @@ def test_rounding_gap_is_info_not_error(tmp_path, runner):
     infos = project(doc, "rule", "verdict", "cell", "difference", "tolerance", severity="info")
     assert infos[:2] == [
         ("JS03.row", "rounding", "E8", "0.01", "0.015"),  # 940.12 + 7.46 = 947.58 vs 947.59
-        ("JS03.tree", "rounding", "G8", "-0.01", "0.010"),  # 项目支出 7.46 vs its class 7.47
+        ("JS03.tree", "rounding", "G8", "-0.01", "0.01"),  # 项目支出 7.46 vs its class 7.47
     ]
     assert project(doc, "rule") == [] and code == 0
 

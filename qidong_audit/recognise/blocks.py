@@ -51,6 +51,8 @@ def find_blocks(sheet: RawSheet, tables: TableSet) -> list[Block]:
         joined = "".join(texts)
         spec = match_title(joined, tables)
         if spec is not None:
+            if starts and starts[-1][1] is spec and "续" in joined:
+                continue  # "支出决算表（续）": the same table goes on after a page break
             starts.append((r, spec, joined.strip()))
     blocks = []
     for i, (r, spec, title) in enumerate(starts):

@@ -203,11 +203,11 @@ def _classify(parts: list[str]) -> str:
     leaf = parts[-1]
     if leaf in ("行次", "栏次"):
         return "rownum"
-    if leaf in ("类", "款", "项") and len(parts) > 1:
+    if leaf in ("类", "款", "项"):
         return "code" + leaf
     if any("编码" in p or "代码" in p for p in parts):
         return "code"
-    if leaf in LABEL_HEADERS or leaf.endswith("名称") or (leaf == "项目" or "项目" in parts[-1:]):
+    if leaf in LABEL_HEADERS or leaf.endswith("名称"):
         return "label"
     return "amount"
 
@@ -267,6 +267,7 @@ def analyse(block: Block, spec: TableSpec, tables: TableSet) -> Layout:
     data_rows: list[int] = []
     note = None
     end_row = max(header_rows, default=block.title_row)
+    header_texts = {norm(cell_text(v)) for h in label_rows for v in _row_cells(block, h) if isinstance(v, str) and v.strip()}
     while r < block.end:
         row = _row_cells(block, r)
         found = _is_note_row(row)
@@ -276,10 +277,26 @@ def analyse(block: Block, spec: TableSpec, tables: TableSet) -> Layout:
             r += 1
             continue
         if note is None and any(v is not None and cell_text(v).strip() for v in row):
-            data_rows.append(r)
+            if not _is_repeat(row, header_texts, spec, tables):
+                data_rows.append(r)
             end_row = r
         r += 1
     return Layout(header_rows, label_rows, data_rows, columns, names, note, end_row)
+
+
+def _is_repeat(row: list[object], header_texts: set[str], spec: TableSpec, tables: TableSet) -> bool:
+    """A table continued on the next page repeats its title ("（续）"), unit line, header and 栏次 row."""
+    from qidong_audit.recognise.blocks import match_title
+
+    cells = [v for v in row if v is not None and cell_text(v).strip()]
+    texts = [norm(cell_text(v)) for v in cells if isinstance(v, str)]
+    if _is_column_number_row(row):
+        return True
+    if len(texts) != len(cells):
+        return False
+    if len(texts) <= 3 and (match_title("".join(texts), tables) is spec or all(is_meta_text(t) for t in texts)):
+        return True
+    return len(texts) >= 2 and all(t in header_texts for t in texts)
 
 
 def _group_panels(columns: list[ColumnRole]) -> None:

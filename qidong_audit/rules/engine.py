@@ -246,9 +246,9 @@ def _evaluate(rule: Rule, each: str, check, current: Current | None, indexes, ta
     actual = sum((t.weight * t.value for t in sides[0]), Decimal(0)) / factor
     expected = sum((t.weight * t.value for t in sides[1]), Decimal(0)) / factor
     decimals = primary.table.decimals
-    actual, expected = at_precision(actual, decimals), at_precision(expected, decimals)
-    diff = at_precision(judgement.difference / factor, decimals)
-    tol = judgement.tolerance / factor
+    actual, expected = at_precision(actual.normalize(), decimals), at_precision(expected.normalize(), decimals)
+    diff = at_precision((judgement.difference / factor).normalize(), decimals)
+    tol = at_precision((judgement.tolerance / factor).normalize(), decimals)
     rounding = judgement.verdict is Verdict.ROUNDING
     where = f"〔{current.display}〕" if current is not None else ""
     op = {"=": "≠", "<=": ">", ">=": "<"}[check.op]

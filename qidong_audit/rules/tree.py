@@ -86,7 +86,8 @@ def _judge(rule, ix: TableIndex, policy, path, parent: Row, key: str, total, par
     if j.verdict is Verdict.OK:
         return None
     expected = at_precision(sum((c.amount for c in parts), Decimal(0)), dec)
-    diff, tol = at_precision(j.difference / ix.factor, dec), j.tolerance / ix.factor
+    diff = at_precision((j.difference / ix.factor).normalize(), dec)
+    tol = at_precision((j.tolerance / ix.factor).normalize(), dec)
     rounding = j.verdict is Verdict.ROUNDING
     tail = f"可由四舍五入解释（容差 ±{fmt(tol, dec)}）" if rounding else f"容差 ±{fmt(tol, dec)}"
     name = parent.display if parent.code else parent.label or parent.key
