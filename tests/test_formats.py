@@ -192,3 +192,44 @@ def test_table_continued_on_a_second_page(clean, tmp_path):
     fr, errors, _ = _audit(out)
     js03 = [t for t in fr.tables if t.table_id == "JS03"]
     assert len(js03) == 1 and errors == []
+
+
+def test_password_protected_workbook_is_named_and_skipped(clean, tmp_path, runner):
+    import io
+
+    from msoffcrypto.format.ooxml import OOXMLFile
+
+    out = io.BytesIO()
+    with open(clean, "rb") as src:
+        OOXMLFile(src).encrypt("secret", out)
+    locked = tmp_path / "加密.xlsx"
+    locked.write_bytes(out.getvalue())
+    result = run_cli(runner, "check", str(locked), str(clean))
+    assert result.exit_code == 2
+    err = "".join(result.stderr.split())
+    assert "加密.xlsx" in err and "已加密" in err
+    assert "clean.xlsx" in result.stdout  # the other file was still audited
+
+
+def test_three_public_with_meeting_and_training_columns(tmp_path, runner):
+    import json
+
+    from tests.conftest import write_xlsx
+
+    rows = [
+        ["“三公”经费及会议费、培训费支出决算表"],
+        ["单位：万元"],
+        ["预算数", None, None, None, None, None, None, None, "决算数"],
+        ["合计", "因公出国（境）费", "公务用车购置及运行维护费", None, None, "公务接待费", "会议费", "培训费",
+         "合计", "因公出国（境）费", "公务用车购置及运行维护费", None, None, "公务接待费", "会议费", "培训费"],
+        [None, None, "小计", "公务用车购置费", "公务用车运行维护费", None, None, None, None, None, "小计", "公务用车购置费", "公务用车运行维护费"],
+        ["3.00", None, "2.00", None, "2.00", "1.00", "4.00", "5.00", "2.50", None, "1.60", None, "1.60", "0.90", "3.10", "4.20"],
+    ]
+    merges = ["A3:H3", "I3:P3", "C4:E4", "K4:M4"] + [f"{c}4:{c}5" for c in "ABFGHIJNOP"]
+    path = write_xlsx(tmp_path / "sg.xlsx", {"S": rows}, {"S": merges})
+    doc = json.loads(run_cli(runner, "inspect", str(path), "-f", "json").stdout)
+    keys = [c["key"] for c in doc["files"][0]["tables"][0]["columns"]]
+    assert keys == [f"{s}/{k}" for s in ("预算数", "决算数") for k in (
+        "合计", "因公出国(境)费", "公务用车购置及运行维护费", "公务用车购置费", "公务用车运行维护费", "公务接待费", "会议费", "培训费")]
+    result = run_cli(runner, "check", str(path))
+    assert result.exit_code == 0

@@ -17,6 +17,7 @@ _DEPT = re.compile(r"^(?:部门|部门名称|单位名称|编制单位|填报单
 _LABEL = re.compile(r"^(?:公开\d+表|财决\d+表|表\d+|附表\d*|[zZ]\d+)")
 _YEAR = re.compile(r"((?:19|20)\d{2})\s*年")
 _MAX_TITLE_CELLS = 3
+_TITLE_PUNCT = str.maketrans("", "", "、,，·.")  # "“三公”经费及会议费、培训费支出决算表"
 _MAX_TITLE_LEN = 80
 
 
@@ -34,9 +35,11 @@ def match_title(text: str, tables: TableSet) -> TableSpec | None:
     n = norm(text)
     if not n or n.startswith(("注", "说明")) or len(n) > _MAX_TITLE_LEN:
         return None
+    n = n.translate(_TITLE_PUNCT)
     best: tuple[int, TableSpec] | None = None
     for spec in tables.tables:
         for alias in spec.aliases:
+            alias = alias.translate(_TITLE_PUNCT)
             if alias in n and (best is None or len(alias) > best[0]):
                 best = (len(alias), spec)
     return best[1] if best else None
