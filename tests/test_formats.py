@@ -233,3 +233,18 @@ def test_three_public_with_meeting_and_training_columns(tmp_path, runner):
         "合计", "因公出国(境)费", "公务用车购置及运行维护费", "公务用车购置费", "公务用车运行维护费", "公务接待费", "会议费", "培训费")]
     result = run_cli(runner, "check", str(path))
     assert result.exit_code == 0
+
+
+def test_hidden_sheet_and_hidden_row_are_flagged(clean, tmp_path):
+    import openpyxl
+
+    wb = openpyxl.load_workbook(clean)
+    wb["支出决算表"].row_dimensions[9].hidden = True
+    wb["收入决算表"].sheet_state = "hidden"
+    out = tmp_path / "hidden.xlsx"
+    wb.save(out)
+    _, _, report = _audit(out)
+    found = {(f.rule, f.sheet, f.cell) for f in report.findings}
+    assert ("QA.hidden-row", "支出决算表", "E9") in found
+    assert ("QA.hidden-sheet", "收入决算表", "A1") in found
+    assert not [f for f in report.findings if f.severity.value == "error"]

@@ -50,6 +50,10 @@ def recognise(raw: RawWorkbook, tables: TableSet | None = None) -> Recognised:
             table, issues = _table(raw.path, block, tables, lead, dept, year)
             out.append(table)
             findings.extend(issues)
+            if sheet.hidden:
+                findings.append(_finding(raw.path, "QA.hidden-sheet", Severity.WARNING,
+                                         f"{table.title} 所在的工作表「{sheet.name}」被隐藏：公开的文件中读者看不到这张表",
+                                         sheet.name, table.range.split(":")[0], table.table_id, f"hidden-sheet|{sheet.name}"))
     return Recognised(tuple(out), tuple(unrecognised), tuple(findings), department, year)
 
 
