@@ -12,6 +12,7 @@ from qidong_audit.recognise.spec import TableSet
 from qidong_audit.rules.expr import Const, Ref
 from qidong_audit.rules.index import TableIndex
 from qidong_audit.rules.pack import Rule, RulePack
+from qidong_audit.rules.relation import Coef, Relation
 from qidong_audit.rules.catalog_rules import check_catalog
 from qidong_audit.rules.tree import check_tree
 
@@ -39,7 +40,8 @@ class Current:
 
 
 def run_pack(pack: RulePack, indexes: dict[str, TableIndex], tables: TableSet, policy: RoundingPolicy, path: str,
-             catalog=None) -> list[Finding]:
+             catalog=None, relations: list[Relation] | None = None) -> list[Finding]:
+    """Findings of every rule; with `relations`, every evaluated identity is also collected there."""
     findings: list[Finding] = []
     for rule in pack.rules:
         try:
@@ -53,9 +55,9 @@ def run_pack(pack: RulePack, indexes: dict[str, TableIndex], tables: TableSet, p
             if rule.kind == "tree":
                 ix = indexes.get(rule.table or "")
                 if ix is not None:
-                    findings.extend(check_tree(rule, ix, policy, path))
+                    findings.extend(check_tree(rule, ix, policy, path, relations))
                 continue
-            findings.extend(_run_rule(rule, indexes, tables, policy, path))
+            findings.extend(_run_rule(rule, indexes, tables, policy, path, relations))
         except Exception as exc:  # a rule that crashes is one finding; the others still run
             findings.append(
                 Finding(
@@ -70,7 +72,7 @@ def run_pack(pack: RulePack, indexes: dict[str, TableIndex], tables: TableSet, p
     return findings
 
 
-def _run_rule(rule: Rule, indexes, tables: TableSet, policy: RoundingPolicy, path: str) -> list[Finding]:
+def _run_rule(rule: Rule, indexes, tables: TableSet, policy: RoundingPolicy, path: str, relations=None) -> list[Finding]:
     out: list[Finding] = []
     missing: dict[str, None] = {}
     for inst in rule.instances:
@@ -82,7 +84,7 @@ def _run_rule(rule: Rule, indexes, tables: TableSet, policy: RoundingPolicy, pat
                 continue
             currents = list(_iterate(rule.iterate, indexes, tables))
         for current in currents:
-            f = _evaluate(rule, inst.each, inst.check, current, indexes, tables, policy, path, missing)
+            f = _evaluate(rule, inst.each, inst.check, current, indexes, tables, policy, path, missing, relations)
             if f is not None:
                 out.append(f)
     for reason in missing:
@@ -206,10 +208,12 @@ def _has_column(ix: TableIndex, panel: str, column: str | None) -> bool:
     return any(c.key == column and c.panel == panel for c in ix.table.columns)
 
 
-def _evaluate(rule: Rule, each: str, check, current: Current | None, indexes, tables, policy, path, missing) -> Finding | None:
+def _evaluate(rule: Rule, each: str, check, current: Current | None, indexes, tables, policy, path, missing,
+              relations: list[Relation] | None = None) -> Finding | None:
     sides: list[list[Term]] = [[], []]
     roles: list[list[tuple[_Resolved, Cell]]] = [[], []]
     descs: list[list[str]] = [[], []]
+    signed: list[tuple[int, int, _Resolved, Cell]] = []  # (side, sign, reference, cell)
     primary: TableIndex | None = None
     for s, terms in enumerate((check.left, check.right)):
         for sign, term in terms:
@@ -237,11 +241,22 @@ def _evaluate(rule: Rule, each: str, check, current: Current | None, indexes, ta
                 hw = Decimal(0) if cell.value is None else half_unit(max(res.index.table.decimals, cell.decimals))
                 sides[s].append(Term(sign, cell.amount * res.index.factor, hw * res.index.factor))
                 roles[s].append((res, cell))
+                signed.append((s, sign, res, cell))
     if primary is None:
         return None
     judgement = policy.judge(check.op, sides[0], sides[1], primary.factor)
-    if judgement.verdict is Verdict.OK:
-        return None
+    finding = None if judgement.verdict is Verdict.OK else _finding(
+        rule, each, check, current, primary, judgement, sides, roles, descs, path)
+    if relations is not None:
+        coefs = tuple(
+            Coef(cell, (1 if s == 0 else -1) * sign * r.index.factor, r.index.table.decimals)
+            for s, sign, r, cell in signed
+        )
+        relations.append(Relation(rule.id, check.op, coefs, judgement.difference, judgement.tolerance, finding))
+    return finding
+
+
+def _finding(rule, each, check, current, primary, judgement, sides, roles, descs, path) -> Finding:
     factor = primary.factor
     actual = sum((t.weight * t.value for t in sides[0]), Decimal(0)) / factor
     expected = sum((t.weight * t.value for t in sides[1]), Decimal(0)) / factor

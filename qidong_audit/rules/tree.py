@@ -11,6 +11,7 @@ from decimal import Decimal
 from qidong_audit.model import CellRef, Finding, Row, Severity, Verdict
 from qidong_audit.numbers import RoundingPolicy, Term, at_precision, fmt, half_unit
 from qidong_audit.rules.index import TableIndex
+from qidong_audit.rules.relation import Coef, Relation
 
 _TOTAL_KEYS = ("合计", "总计")
 
@@ -22,7 +23,7 @@ def _parent(code: str, present: set[str]) -> str | None:
     return None
 
 
-def check_tree(rule, ix: TableIndex, policy: RoundingPolicy, path: str) -> list[Finding]:
+def check_tree(rule, ix: TableIndex, policy: RoundingPolicy, path: str, relations: list[Relation] | None = None) -> list[Finding]:
     t = ix.table
     out: list[Finding] = []
     for row in ix.duplicates:
@@ -55,13 +56,13 @@ def check_tree(rule, ix: TableIndex, policy: RoundingPolicy, path: str) -> list[
         for parent, kids, what in sorted(groups, key=lambda g: g[0].row):
             for key, total_cell in parent.cells.items():
                 parts = [k.cells[key] for k in kids if key in k.cells]
-                f = _judge(rule, ix, policy, path, parent, key, total_cell, parts, what)
+                f = _judge(rule, ix, policy, path, parent, key, total_cell, parts, what, relations)
                 if f is not None:
                     out.append(f)
     return out
 
 
-def _judge(rule, ix: TableIndex, policy, path, parent: Row, key: str, total, parts, what: str) -> Finding | None:
+def _judge(rule, ix: TableIndex, policy, path, parent: Row, key: str, total, parts, what: str, relations=None) -> Finding | None:
     t = ix.table
     dec = t.decimals
 
@@ -83,8 +84,16 @@ def _judge(rule, ix: TableIndex, policy, path, parent: Row, key: str, total, par
             anchor=f"{parent.code or parent.key}|{key}|unknown",
         )
     j = policy.judge("=", [term(total)], [term(c) for c in parts], ix.factor)
-    if j.verdict is Verdict.OK:
-        return None
+    finding = None if j.verdict is Verdict.OK else _finding(rule, ix, parent, key, total, parts, what, j, path)
+    if relations is not None:
+        coefs = (Coef(total, ix.factor, t.decimals),) + tuple(Coef(c, -ix.factor, t.decimals) for c in parts)
+        relations.append(Relation(rule.id, "=", coefs, j.difference, j.tolerance, finding))
+    return finding
+
+
+def _finding(rule, ix: TableIndex, parent: Row, key: str, total, parts, what: str, j, path: str) -> Finding:
+    t = ix.table
+    dec = t.decimals
     expected = at_precision(sum((c.amount for c in parts), Decimal(0)), dec)
     diff = at_precision((j.difference / ix.factor).normalize(), dec)
     tol = at_precision((j.tolerance / ix.factor).normalize(), dec)
