@@ -11,6 +11,7 @@ from decimal import Decimal
 from importlib import resources
 from pathlib import Path
 
+from qidong_audit import diagnose
 from qidong_audit.io import ReadError, read_workbook
 from qidong_audit.io.workbook import WORKBOOK_SUFFIXES
 from qidong_audit.model import FileResult, Finding, Report, Severity, Verdict
@@ -20,6 +21,7 @@ from qidong_audit.recognise.spec import load_tables
 from qidong_audit.rules.engine import run_pack
 from qidong_audit.rules.index import build_indexes
 from qidong_audit.rules.pack import RulePack, builtin_pack, load_pack
+from qidong_audit.rules.relation import Relation
 
 SAMPLE_NAME = "祁东县行政审批服务局2021年度部门决算公开表.xlsx"
 
@@ -111,7 +113,9 @@ def audit_file(path: str, pack: RulePack, policy: RoundingPolicy, year: int | No
     from qidong_audit.catalog import load_catalog
 
     catalog = load_catalog(year or rec.year)
-    findings.extend(run_pack(pack, indexes, tables, policy, path, catalog))
+    relations: list[Relation] = []
+    findings.extend(run_pack(pack, indexes, tables, policy, path, catalog, relations))
+    findings = diagnose.apply(findings, diagnose.diagnose(relations))
     return result, findings
 
 

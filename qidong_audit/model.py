@@ -151,6 +151,11 @@ class Finding:
     table_id: str | None = None
     anchor: str = ""  # where, in domain terms (table, row key, column key): the basis of the stable id
     detail: str = ""  # the message without the rule's title (for renderers that show the title apart)
+    # diagnosis (qidong_audit/diagnose.py): one problem, many symptoms
+    diagnosis: str | None = None  # "最可能的错误：支出决算表!E12 2,160.66 → 2,106.66（相邻数字颠倒）"
+    candidates: tuple[Suggestion, ...] = ()  # when no single cell can be named: the cells that could explain it
+    consequences: tuple[str, ...] = ()  # ids of the other findings this one's located cell explains
+    explained_by: str | None = None  # id of the primary finding whose located cell explains this one
     waiver: Waiver | None = None  # set when a waiver accepted this finding; it then counts toward nothing
 
     @property
