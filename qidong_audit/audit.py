@@ -32,6 +32,7 @@ class AuditOptions:
     year: int | None = None  # the budget year, selecting the classification catalogue (default: from the titles)
     tolerance: Decimal | None = None  # a fixed tolerance in each table's unit (overrides rounding)
     rules_files: tuple[str, ...] = ()
+    suggest_rounding: bool = False  # 舍位平衡 advice on findings that only rounding explains
 
     @property
     def policy(self) -> RoundingPolicy:
@@ -88,7 +89,8 @@ def inspect_file(path: str) -> FileResult:
     return _read(path)[0]
 
 
-def audit_file(path: str, pack: RulePack, policy: RoundingPolicy, year: int | None = None) -> tuple[FileResult, list[Finding]]:
+def audit_file(path: str, pack: RulePack, policy: RoundingPolicy, year: int | None = None,
+               suggest_rounding: bool = False) -> tuple[FileResult, list[Finding]]:
     tables = load_tables()
     result, rec = _read(path)
     if rec is None:
@@ -116,6 +118,8 @@ def audit_file(path: str, pack: RulePack, policy: RoundingPolicy, year: int | No
     relations: list[Relation] = []
     findings.extend(run_pack(pack, indexes, tables, policy, path, catalog, relations))
     findings = diagnose.apply(findings, diagnose.diagnose(relations))
+    if suggest_rounding:
+        findings = diagnose.apply_rounding_advice(findings, diagnose.rounding_advice(relations))
     return result, findings
 
 
@@ -126,7 +130,7 @@ def audit_paths(paths: list[str], options: AuditOptions | None = None) -> Report
     files: list[FileResult] = []
     findings: list[Finding] = []
     for path in discover(paths):
-        result, found = audit_file(path, pack, policy, options.year)
+        result, found = audit_file(path, pack, policy, options.year, options.suggest_rounding)
         files.append(result)
         findings.extend(found)
     findings.sort(key=_order)

@@ -350,3 +350,59 @@ def _note(ex: Explanation | None, candidates, n: int) -> str:
         return f"最可能的错误：{cell.sheet}!{cell.a1} {shown}{tail}"
     value = fmt(Decimal(ex.suggestion.value), len(ex.suggestion.value.split(".")[1]) if "." in ex.suggestion.value else 0)
     return f"最可能的错误：{cell.sheet}!{cell.a1} {shown} → {value}（{KIND_ZH[ex.suggestion.kind]}）{tail}"
+
+
+@dataclass(frozen=True, slots=True)
+class RoundingAdvice:
+    """舍位平衡: the smallest set of ±0.01 nudges that would make every check exact (advice, never an edit)."""
+
+    adjustments: tuple[Suggestion, ...]  # value = the adjusted figure; kind = "rounding"
+    findings: tuple[Finding, ...]  # the rounding findings it settles
+    alternatives: int  # other equally small sets that would do as well
+
+
+def rounding_advice(relations: list[Relation]) -> list[RoundingAdvice]:
+    """For each group of checks off only by rounding, the fewest cells to nudge by one or two units of
+    the last digit so that every check — including the exact ones — becomes exact."""
+    loose = [r for r in relations if r.finding is not None and r.finding.verdict.value == "rounding"]
+    if not loose:
+        return []
+    by_cell: dict[Key, list[Relation]] = {}
+    cells: dict[Key, Cell] = {}
+    decimals: dict[Key, int] = {}
+    for rel in relations:
+        for c in rel.coefs:
+            k = _key(c.cell)
+            if not by_cell.get(k) or by_cell[k][-1] is not rel:
+                by_cell.setdefault(k, []).append(rel)
+            cells[k], decimals[k] = c.cell, max(c.decimals, c.cell.decimals)
+    out = []
+    for group in _components(loose):
+        exact = [replace(r, tol=Decimal(0)) for r in group]
+        common = set.intersection(*({_key(c.cell) for c in r.coefs} for r in exact))
+        found = []
+        for k in sorted(common, key=lambda k: (len(by_cell[k]), k)):
+            rels = [replace(r, tol=Decimal(0)) for r in by_cell[k]]
+            iv = _feasible(k, rels)
+            if iv is None or iv[0] != iv[1] or cells[k].value is None:
+                continue
+            step = Decimal(1).scaleb(-decimals[k])
+            delta = iv[0]
+            if delta != 0 and abs(delta) <= 2 * step and (delta / step) == (delta / step).to_integral_value():
+                value = cells[k].amount + delta
+                found.append(Suggestion(cells[k].sheet, cells[k].a1, f"{value:.{decimals[k]}f}", "rounding"))
+        if found:
+            out.append(RoundingAdvice((found[0],), tuple(r.finding for r in group), len(found) - 1))
+    return out
+
+
+def apply_rounding_advice(findings: list[Finding], advice: list[RoundingAdvice]) -> list[Finding]:
+    """Attach each 舍位平衡 proposal to the rounding findings it settles (their suggestion and a note)."""
+    replaced: dict[int, Finding] = {}
+    for a in advice:
+        adj = a.adjustments[0]
+        others = f"（另有 {a.alternatives} 种同样小的调整）" if a.alternatives else ""
+        note = f"舍位平衡建议：{adj.sheet}!{adj.cell} 调整为 {adj.value}，相关检查即全部精确相等{others}"
+        for f in a.findings:
+            replaced[id(f)] = replace(f, suggestion=adj, diagnosis=note)
+    return [replaced.get(id(f), f) for f in findings]

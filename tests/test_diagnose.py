@@ -119,3 +119,33 @@ def test_undecidable_slip_names_no_cell(tmp_path):
     primary = [f for f in report.findings if f.severity.value == "error" and f.explained_by is None]
     assert all(f.suggestion is None for f in primary)
     assert any("无法确定是哪个单元格出错" in (f.diagnosis or "") for f in primary)
+
+
+def test_rounding_advice_names_one_nudge(tmp_path):
+    from qidong_audit.audit import AuditOptions
+    from qidong_audit.diagnose import rounding_advice
+    from qidong_audit.io import read_workbook
+    from qidong_audit.numbers import RoundingPolicy
+    from qidong_audit.recognise import recognise
+    from qidong_audit.recognise.spec import load_tables
+    from qidong_audit.rules.engine import run_pack
+    from qidong_audit.rules.index import build_indexes
+    from qidong_audit.rules.pack import builtin_pack
+    from tests.conftest import JS03_MERGES, js03, write_xlsx
+
+    rows = [
+        [None, None, None, "合计", "947.59", "940.12", "7.46"],  # 基本 + 项目 = 947.58
+        ["201", None, None, "一般公共服务支出", "947.59", "940.12", "7.47"],
+        ["201", "03", None, "政府办公厅（室）及相关机构事务", "947.59", "940.12", "7.47"],
+    ]
+    path = write_xlsx(tmp_path / "r.xlsx", {"S": js03(rows)}, {"S": JS03_MERGES})
+    rec = recognise(read_workbook(path))
+    indexes, _ = build_indexes(rec.tables, load_tables())
+    relations = []
+    findings = run_pack(builtin_pack(), indexes, load_tables(), RoundingPolicy(), str(path), None, relations)
+    assert {f.rule for f in findings if f.verdict.value == "rounding"} == {"JS03.row", "JS03.tree"}
+    advice = rounding_advice(relations)
+    assert len(advice) == 1
+    # 项目支出 合计 7.46 → 7.47 makes both the row and the tree exact
+    assert [(a.cell, a.value) for a in advice[0].adjustments] == [("G8", "7.47")]
+    assert AuditOptions().rounding == "interval"
