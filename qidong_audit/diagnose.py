@@ -318,7 +318,8 @@ def _group(replaced: dict[int, Finding], members: list[Finding], ex: Explanation
     if ex is not None:
         k = (ex.cell.sheet, ex.cell.a1)
         holders = [f for f in members if any((c.sheet, c.cell) == k for c in f.cells)] or members
-        primary = min(holders, key=lambda f: (len(f.cells), -f.severity.rank))
+        # the finding that already points at the located cell reads best as the primary one
+        primary = min(holders, key=lambda f: ((f.sheet, f.cell) != k, len(f.cells), -f.severity.rank))
     else:
         primary = min(members, key=lambda f: (len(f.cells), -f.severity.rank))
     others = [f for f in members if f is not primary]

@@ -14,6 +14,7 @@ from qidong_audit.cli.common import (
     EXIT_OK,
     FailOn,
     Format,
+    Lang,
     Rounding,
     check_output_path,
     emit,
@@ -25,18 +26,27 @@ from qidong_audit.cli.common import (
 
 def check(
     paths: Annotated[Optional[list[str]], typer.Argument(help="工作簿文件或文件夹；省略时审核内置样例。", show_default=False)] = None,
-    format: Annotated[Format, typer.Option("--format", "-f", help="输出格式。")] = Format.table,
+    format: Annotated[Format, typer.Option("--format", "-f", help="输出格式：table、json、markdown（PR 评论）、junit、sarif、github（Actions 注释）、html。")] = Format.table,
     output: Annotated[Optional[Path], typer.Option("--output", "-o", help="把报告写入文件（不会覆盖输入文件）。")] = None,
     fail_on: Annotated[FailOn, typer.Option("--fail-on", help="达到此级别的问题使退出码为 1。")] = FailOn.error,
     rounding: Annotated[Rounding, typer.Option("--rounding", help="interval：按四舍五入区间判定；exact：分毫不差。")] = Rounding.interval,
     tolerance: Annotated[Optional[str], typer.Option("--tolerance", help="固定容差（按各表自己的金额单位），代替区间判定。")] = None,
     rules: Annotated[Optional[list[Path]], typer.Option("--rules", help="追加的规则文件（TOML，格式同内置规则包），可多次给出。")] = None,
+    select: Annotated[Optional[list[str]], typer.Option("--select", help="只报告这些规则：编号或前缀（如 X、JS03.、QA.），可多次给出或用逗号分隔。")] = None,
+    ignore: Annotated[Optional[list[str]], typer.Option("--ignore", help="不报告这些规则：编号或前缀，可多次给出或用逗号分隔。")] = None,
+    waivers: Annotated[Optional[Path], typer.Option("--waivers", help="豁免文件（TOML，[[waiver]] id/reason/by/date）：豁免的问题仍列出，但不计入 --fail-on。")] = None,
+    annotate: Annotated[Optional[Path], typer.Option("--annotate", help="写出带批注的工作簿副本：问题单元格标红/黄并加批注，首页「审核结果」。一个工作簿时给 .xlsx 文件名，多个时给文件夹。")] = None,
+    lang: Annotated[Lang, typer.Option("--lang", help="报告语言：zh（默认）或 en。")] = Lang.zh,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="同时列出因缺少表或行而无法检查的规则。")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="不在 stderr 打印汇总行。")] = False,
 ) -> None:
     """审核工作簿：表内平衡、合计与明细、表间一致。"""
-    from qidong_audit.audit import AuditOptions, audit_paths, sample_path
+    from rich.markup import escape
+
+    from qidong_audit.audit import AuditOptions, audit_paths, discover, load_rules, sample_path
+    from qidong_audit.render import BUILTIN_CHECKS, Context, rule_catalogue, summary_line
     from qidong_audit.rules.pack import RulesError
+    from qidong_audit.waivers import WaiversError, apply_waivers, keep, load_waivers, select_rules, selectors, unknown
 
     tol = None
     if tolerance is not None:
@@ -48,35 +58,88 @@ def check(
             raise fail(f"--tolerance 应是非负数，而不是「{tolerance}」")
     inputs = list(paths) if paths else [str(sample_path())]
     check_output_path(output, inputs)
+    chosen, skipped = selectors(select), selectors(ignore)
+    accepted = ()
+    if waivers is not None:
+        try:
+            accepted = load_waivers(waivers)
+        except WaiversError as exc:
+            raise fail(str(exc)) from None
+    targets = None
+    if annotate is not None:
+        from qidong_audit.io.annotate import AnnotateError, plan
+
+        try:
+            targets = plan(annotate, discover(inputs), inputs + ([str(output)] if output else []))
+        except AnnotateError as exc:
+            raise fail(str(exc)) from None
     options = AuditOptions(rounding=rounding.value, tolerance=tol, rules_files=tuple(str(r) for r in rules or ()))
     try:
+        pack = load_rules(options)
         report = audit_paths(inputs, options)
     except RulesError as exc:
         raise fail(str(exc)) from None
     if not report.files:
         raise fail("没有找到要审核的工作簿（.xlsx/.xlsm/.xls/.xlsb/.ods）")
-    if format is Format.json:
-        from qidong_audit.render.json import render_report
+    typos = unknown(chosen + skipped, {r.id for r in pack.rules} | set(BUILTIN_CHECKS) | {f.rule for f in report.findings})
+    if typos:
+        raise fail(f"--select/--ignore「{'、'.join(typos)}」不匹配任何规则编号（用 qidong-audit rules 查看全部）")
+    if waivers is not None:
+        report = apply_waivers(report, accepted, str(waivers))
+    report = select_rules(report, chosen, skipped)
+    ctx = Context(lang.value, rule_catalogue(pack.rules, keep(chosen, skipped)), verbose)
 
-        emit(render_report(report), output)
-    else:
+    if format is Format.table:
         from qidong_audit.render.table import render_report
 
-        text = render_rich(render_report(report, verbose=verbose), output)
+        text = render_rich(render_report(report, ctx=ctx), output)
         if text is not None:
             emit(text, output)
+    else:
+        import importlib
+
+        renderer = importlib.import_module(f"qidong_audit.render.{format.value}")
+        emit(renderer.render_report(report, ctx), output)
+
     err = stderr_console()
     for fr in report.files:
         if fr.error:
-            err.print(f"[bold red]qidong-audit:[/] {fr.path}：{fr.error}", highlight=False)
+            err.print(f"[bold red]qidong-audit:[/] {escape(f'{fr.path}：{fr.error}')}", highlight=False)
+    for f in report.findings:
+        if f.rule == "QA.waiver-unmatched":
+            err.print(f"[yellow]qidong-audit:[/] {escape(f'{f.file}:{f.line}：{ctx.message(f)}')}", highlight=False)
+    annotated_nothing = False
+    if targets is not None:
+        annotated_nothing = not _annotate(report, targets, ctx, err)
     if not quiet:
-        from qidong_audit.render.table import summary_line
-
-        err.print(summary_line(report), highlight=False)
-    if report.had_read_errors:
+        err.print(summary_line(report, ctx), highlight=False)
+    if report.had_read_errors or annotated_nothing:
         raise typer.Exit(EXIT_FAILED)
-    threshold = None if fail_on is FailOn.never else fail_on.value
     from qidong_audit.model import Severity
 
-    failed = report.worst_at_or_above(Severity(threshold) if threshold else None)
-    raise typer.Exit(EXIT_FINDINGS if failed else EXIT_OK)
+    threshold = None if fail_on is FailOn.never else Severity(fail_on.value)
+    raise typer.Exit(EXIT_FINDINGS if report.worst_at_or_above(threshold) else EXIT_OK)
+
+
+def _annotate(report, targets: dict[str, Path], ctx, err) -> bool:
+    """Write an annotated copy of each audited workbook that can take one; say why for the others.
+    True when at least one copy was written."""
+    from rich.markup import escape
+
+    from qidong_audit.io.annotate import AnnotateError, write_annotated
+
+    written = 0
+    for fr in report.files:
+        if fr.error or fr.path not in targets:
+            continue
+        try:
+            write_annotated(fr.path, targets[fr.path], [f for f in report.findings if f.file == fr.path], ctx, report)
+        except AnnotateError as exc:
+            err.print(f"[yellow]qidong-audit:[/] {escape(f'{fr.path}：{exc}')}", highlight=False)
+            continue
+        written += 1
+        err.print(f"批注副本：{targets[fr.path]}" if ctx.lang == "zh" else f"annotated copy: {targets[fr.path]}", highlight=False, markup=False)
+    if not written:
+        err.print("[bold red]qidong-audit:[/] 没有写出任何批注副本" if ctx.lang == "zh" else
+                  "[bold red]qidong-audit:[/] no annotated copy was written", highlight=False)
+    return written > 0

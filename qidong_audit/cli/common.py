@@ -14,8 +14,25 @@ EXIT_OK, EXIT_FINDINGS, EXIT_FAILED = 0, 1, 2
 
 
 class Format(str, Enum):
+    """`check --format`: each value has a renderer in qidong_audit.render (a test holds the two together)."""
+
     table = "table"
     json = "json"
+    markdown = "markdown"
+    junit = "junit"
+    sarif = "sarif"
+    github = "github"
+    html = "html"
+
+
+class InspectFormat(str, Enum):
+    table = "table"
+    json = "json"
+
+
+class Lang(str, Enum):
+    zh = "zh"
+    en = "en"
 
 
 class FailOn(str, Enum):
@@ -33,12 +50,14 @@ class Rounding(str, Enum):
 def stderr_console():
     from rich.console import Console
 
-    return Console(stderr=True, highlight=False)
+    return Console(stderr=True, highlight=False, soft_wrap=True)  # one message per line, never wrapped mid-path
 
 
 def fail(message: str) -> typer.Exit:
     """Report that the command could not run (exit 2): one clear message, no traceback."""
-    stderr_console().print(f"[bold red]qidong-audit:[/] {message}", markup=True, highlight=False)
+    from rich.markup import escape
+
+    stderr_console().print(f"[bold red]qidong-audit:[/] {escape(message)}", markup=True, highlight=False)
     return typer.Exit(EXIT_FAILED)
 
 
@@ -64,10 +83,17 @@ def write_text(output: Path, text: str) -> None:
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
             fh.write(text)
+        os.chmod(tmp, 0o666 & ~current_umask())  # mkstemp makes 0600; a report is an ordinary file
         os.replace(tmp, target)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def current_umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def emit(text: str, output: Path | None) -> None:

@@ -7,12 +7,12 @@ from typing import Annotated, Optional
 
 import typer
 
-from qidong_audit.cli.common import EXIT_FAILED, EXIT_OK, Format, check_output_path, emit, render_rich, stderr_console
+from qidong_audit.cli.common import EXIT_FAILED, EXIT_OK, InspectFormat, check_output_path, emit, render_rich, stderr_console
 
 
 def inspect(
     paths: Annotated[list[str], typer.Argument(help="工作簿文件或文件夹。")],
-    format: Annotated[Format, typer.Option("--format", "-f", help="输出格式。")] = Format.table,
+    format: Annotated[InspectFormat, typer.Option("--format", "-f", help="输出格式。")] = InspectFormat.table,
     output: Annotated[Optional[Path], typer.Option("--output", "-o", help="写入文件。")] = None,
 ) -> None:
     """显示每个工作表被识别成哪张表：标题、单位、表头行、金额列。"""
@@ -20,7 +20,7 @@ def inspect(
 
     check_output_path(output, paths)
     files = [inspect_file(p) for p in discover(paths)]
-    if format is Format.json:
+    if format is InspectFormat.json:
         from qidong_audit.render.json import render_inspection
 
         emit(render_inspection(files), output)

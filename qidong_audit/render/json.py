@@ -1,4 +1,8 @@
-"""The JSON contract (DESIGN §7): amounts are decimal strings, never JSON numbers."""
+"""The JSON contract (DESIGN §7): amounts are decimal strings, never JSON numbers.
+
+Additions (by adding only): a waived finding carries `"waiver": {"reason", "by", "date", "source"}` and the summary
+then counts it in `"waived"` (and no longer in errors/warnings/infos); `--lang en` writes English `message`s.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,7 @@ from decimal import Decimal
 
 from qidong_audit import __version__
 from qidong_audit.model import FileResult, Finding, Report, Severity, Table
+from qidong_audit.render import Context
 
 SCHEMA_VERSION = 1
 
@@ -31,13 +36,13 @@ def file_entry(f: FileResult, detail: bool = False) -> dict:
     return out
 
 
-def finding_entry(f: Finding) -> dict:
-    return {
+def finding_entry(f: Finding, ctx: Context | None = None) -> dict:
+    out = {
         "id": f.id,
         "rule": f.rule,
         "severity": f.severity.value,
         "verdict": f.verdict.value,
-        "message": f.message,
+        "message": (ctx or Context()).message(f),
         "file": f.file,
         "sheet": f.sheet,
         "cell": f.cell,
@@ -52,23 +57,30 @@ def finding_entry(f: Finding) -> dict:
         "line": f.line,
         "excerpt": f.excerpt,
     }
+    if f.waiver is not None:
+        w = f.waiver
+        out["waiver"] = {"reason": w.reason, "by": w.by, "date": w.date, "source": w.source}
+    return out
 
 
-def render_report(report: Report) -> str:
+def render_report(report: Report, ctx: Context | None = None) -> str:
     errors = report.count(Severity.ERROR)
+    summary = {
+        "files": len(report.files),
+        "errors": errors,
+        "warnings": report.count(Severity.WARNING),
+        "infos": report.count(Severity.INFO),
+        "ok": errors == 0 and not report.had_read_errors,
+    }
+    if report.waived:
+        summary["waived"] = report.waived
     doc = {
         "schema_version": SCHEMA_VERSION,
         "tool": {"name": "qidong-audit", "version": __version__},
         "rounding": {"mode": report.rounding_mode, "tolerance": _amount(report.tolerance)},
-        "summary": {
-            "files": len(report.files),
-            "errors": errors,
-            "warnings": report.count(Severity.WARNING),
-            "infos": report.count(Severity.INFO),
-            "ok": errors == 0 and not report.had_read_errors,
-        },
+        "summary": summary,
         "files": [file_entry(f) for f in report.files],
-        "findings": [finding_entry(f) for f in report.findings],
+        "findings": [finding_entry(f, ctx) for f in report.findings],
     }
     return json.dumps(doc, ensure_ascii=False, indent=2) + "\n"
 
