@@ -48,7 +48,8 @@ def test_json_contract_shape(runner):
     assert doc["summary"]["ok"] is False
     assert set(doc["files"][0]["tables"][0]) == {"sheet", "table_id", "title", "unit", "range"}
     keys = {"id", "rule", "severity", "verdict", "message", "file", "sheet", "cell", "cells", "expected", "actual",
-            "difference", "tolerance", "suggestion", "line", "excerpt"}
+            "difference", "tolerance", "suggestion", "line", "excerpt",
+            "diagnosis", "candidates", "consequences", "explained_by"}  # additions: diagnosis
     for f in doc["findings"]:
         assert set(f) == keys
         for k in ("expected", "actual", "difference", "tolerance"):
@@ -167,3 +168,36 @@ def test_installed_console_script_audits_bundled_sample(tmp_path):
     assert any(f["rule"] == "JS01.expense-total" and f["difference"] == "7.47" for f in doc["findings"])
     proc = subprocess.run([sys.executable, "-m", "qidong_audit", "--help"], cwd=tmp_path, capture_output=True, text=True, env=env, timeout=60)
     assert proc.returncode == 0 and "check" in proc.stdout
+
+
+def test_suggest_rounding_and_year(tmp_path, runner):
+    rows = [[None, None, None, "合计", "947.59", "940.12", "7.46"], ["201", None, None, "一般公共服务支出", "947.59", "940.12", "7.47"]]
+    path = _clean(tmp_path, rows=rows)
+    code, doc = run_json(runner, path)
+    assert all(f["suggestion"] is None for f in doc["findings"])
+    code, doc = run_json(runner, path, "--suggest-rounding", "--year", "2019")
+    advice = [(f["rule"], f["suggestion"]) for f in doc["findings"] if f["suggestion"]]
+    assert advice == [
+        ("JS03.row", {"sheet": "Sheet1", "cell": "G8", "value": "7.47", "kind": "rounding"}),
+        ("JS03.tree", {"sheet": "Sheet1", "cell": "G8", "value": "7.47", "kind": "rounding"}),
+    ]
+    assert code == 0
+    assert "舍位平衡建议：Sheet1!G8 调整为 7.47" in next(f["diagnosis"] for f in doc["findings"] if f["suggestion"])
+
+
+def test_diagnosis_in_table_and_json(tmp_path, runner):
+    rows = [
+        [None, None, None, "合计", "100.00", "100.00", None],
+        ["201", None, None, "一般公共服务支出", "100.00", "100.00", None],
+        ["201", "03", None, "政府办公厅（室）及相关机构事务", "100.00", "100.00", None],
+        ["201", "03", "01", "行政运行", "100.00", "10.00", None],  # 100.00 typed as 10.00
+    ]
+    path = _clean(tmp_path, rows=rows)
+    code, doc = run_json(runner, path)
+    primary = [f for f in doc["findings"] if f["severity"] == "error" and f["explained_by"] is None]
+    assert [(f["cell"], f["suggestion"]) for f in primary] == [
+        ("F11", {"sheet": "Sheet1", "cell": "F11", "value": "100.00", "kind": "decimal-shift"})
+    ]
+    assert primary[0]["diagnosis"] == "最可能的错误：Sheet1!F11 10.00 → 100.00（小数点错位）（1 个问题，2 项检查不符）"
+    out = run_cli(runner, "check", path).stdout
+    assert "最可能的错误" in out and "小数点错位" in out and "Sheet1!F11" in out

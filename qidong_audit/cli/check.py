@@ -36,6 +36,8 @@ def check(
     ignore: Annotated[Optional[list[str]], typer.Option("--ignore", help="不报告这些规则：编号或前缀，可多次给出或用逗号分隔。")] = None,
     waivers: Annotated[Optional[Path], typer.Option("--waivers", help="豁免文件（TOML，[[waiver]] id/reason/by/date）：豁免的问题仍列出，但不计入 --fail-on。")] = None,
     annotate: Annotated[Optional[Path], typer.Option("--annotate", help="写出带批注的工作簿副本：问题单元格标红/黄并加批注，首页「审核结果」。一个工作簿时给 .xlsx 文件名，多个时给文件夹。")] = None,
+    year: Annotated[Optional[int], typer.Option("--year", help="决算年度，决定用哪一年的政府收支分类科目（默认从表标题读取）。", min=1990, max=2100)] = None,
+    suggest_rounding: Annotated[bool, typer.Option("--suggest-rounding", help="对只差四舍五入的检查给出舍位平衡建议（±0.01 调整哪个单元格），只是建议，不改文件。")] = False,
     lang: Annotated[Lang, typer.Option("--lang", help="报告语言：zh（默认）或 en。")] = Lang.zh,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="同时列出因缺少表或行而无法检查的规则。")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="不在 stderr 打印汇总行。")] = False,
@@ -73,7 +75,8 @@ def check(
             targets = plan(annotate, discover(inputs), inputs + ([str(output)] if output else []))
         except AnnotateError as exc:
             raise fail(str(exc)) from None
-    options = AuditOptions(rounding=rounding.value, tolerance=tol, rules_files=tuple(str(r) for r in rules or ()))
+    options = AuditOptions(rounding=rounding.value, tolerance=tol, rules_files=tuple(str(r) for r in rules or ()),
+                           year=year, suggest_rounding=suggest_rounding)
     try:
         pack = load_rules(options)
         report = audit_paths(inputs, options)

@@ -29,6 +29,7 @@ BUILTIN_CHECKS: dict[str, tuple[str, Severity]] = {
     "QA.duplicate-table": ("同一张表出现两次", Severity.WARNING),
     "QA.unit-missing": ("未找到金额单位行", Severity.INFO),
     "QA.waiver-unmatched": ("豁免没有匹配到任何问题", Severity.WARNING),
+    "QA.hidden-sheet": ("决算表所在的工作表被隐藏", Severity.WARNING),
 }
 
 
@@ -137,12 +138,24 @@ class Context:
             return _english_detail(f)
         return f.detail or f.message
 
-    def message(self, f: Finding) -> str:
-        """The whole message: the library's Chinese one, or an English one built from the structured fields."""
+    def message(self, f: Finding, diagnosis: bool = True) -> str:
+        """The whole message: the library's Chinese one, or an English one built from the structured fields;
+        with the diagnosis (which cell is wrong, what it should be) unless asked not to."""
         if self.lang == "en":
             place = self.place(f)
-            return f"{self.title(f.rule)} — {place}: {_english_detail(f)}" if place else f"{self.title(f.rule)}: {_english_detail(f)}"
-        return f.message
+            detail = _english_detail(f, diagnosis)
+            return f"{self.title(f.rule)} — {place}: {detail}" if place else f"{self.title(f.rule)}: {detail}"
+        return f"{f.message}。{self.diagnosis(f)}" if diagnosis and self.diagnosis(f) else f.message
+
+    def diagnosis(self, f: Finding) -> str:
+        """Which cell is wrong and what it should be (primary finding), or that it follows from another."""
+        if self.lang == "en":
+            return _english_diagnosis(f)
+        if f.diagnosis:
+            return f.diagnosis
+        if f.explained_by:
+            return "（与同一问题的主要发现一并修正）"
+        return ""
 
     def place(self, f: Finding) -> str:
         """Where a finding is: `Sheet!A1` in a workbook, a line in a text file (a waivers file), or ''."""
@@ -167,7 +180,7 @@ class Context:
         return f"{self.word('rounding-mode')}：{text}" if self.lang == "zh" else f"{self.word('rounding-mode')}: {text}"
 
 
-def _english_detail(f: Finding) -> str:
+def _english_detail(f: Finding, diagnosis: bool = True) -> str:
     """What the finding says, from its structured fields (its place is shown apart)."""
     parts: list[str] = []
     if f.verdict is Verdict.NOT_ASSESSABLE:
@@ -186,10 +199,27 @@ def _english_detail(f: Finding) -> str:
             parts.append("value " + ", ".join(f"“{v}”" for v in values))
         elif f.excerpt:
             parts.append(f.excerpt)
-    if f.suggestion is not None:
+    if f.suggestion is not None and not diagnosis:
         s = f.suggestion
         parts.append(f"likely fix: {s.sheet}!{s.cell} → {s.value} ({s.kind})")
+    diag = _english_diagnosis(f) if diagnosis else ""
+    if diag:
+        parts.append(diag)
     return ", ".join(parts) if parts else f.rule
+
+
+def _english_diagnosis(f: Finding) -> str:
+    out = []
+    if f.suggestion is not None:
+        s = f.suggestion
+        out.append(f"likely fix: {s.sheet}!{s.cell} → {s.value} ({s.kind})")
+    elif f.candidates:
+        out.append("cannot tell which cell is wrong; candidates: " + ", ".join(f"{c.sheet}!{c.cell}" for c in f.candidates[:6]))
+    if f.consequences:
+        out.append(f"one problem, {len(f.consequences) + 1} checks fail")
+    if f.explained_by:
+        out.append("follows from the same problem as another finding")
+    return "; ".join(out)
 
 
 def summary_line(report: Report, ctx: Context | None = None) -> str:

@@ -42,7 +42,7 @@ def finding_entry(f: Finding, ctx: Context | None = None) -> dict:
         "rule": f.rule,
         "severity": f.severity.value,
         "verdict": f.verdict.value,
-        "message": (ctx or Context()).message(f),
+        "message": (ctx or Context()).message(f, diagnosis=False),
         "file": f.file,
         "sheet": f.sheet,
         "cell": f.cell,
@@ -57,6 +57,11 @@ def finding_entry(f: Finding, ctx: Context | None = None) -> dict:
         "line": f.line,
         "excerpt": f.excerpt,
     }
+    # diagnosis (added to the contract): one problem, many symptoms
+    out["diagnosis"] = f.diagnosis
+    out["candidates"] = [{"sheet": c.sheet, "cell": c.cell, "value": c.value, "kind": c.kind} for c in f.candidates]
+    out["consequences"] = list(f.consequences)
+    out["explained_by"] = f.explained_by
     if f.waiver is not None:
         w = f.waiver
         out["waiver"] = {"reason": w.reason, "by": w.by, "date": w.date, "source": w.source}

@@ -107,9 +107,11 @@ def _table(title: str, findings: list[Finding], ctx: Context) -> RichTable:
             head = items[0].message[: len(items[0].message) - len(items[0].detail)].rstrip("：") if items[0].detail else ""
         table.add_row(Text(rule, style="bold"), "", "", "", "", Text(head, style="bold"))
         for f in items:
-            text = ctx.detail(f)
+            text = Text(ctx.detail(f), style="dim" if f.explained_by else "")
             if f.waiver is not None:
-                text += f"\n{ctx.waiver_note(f)}"
+                text.append(f"\n{ctx.waiver_note(f)}")
+            if f.diagnosis or f.explained_by:
+                text.append(f"\n{ctx.diagnosis(f)}", style="dim" if f.explained_by else "bold yellow")
             table.add_row(_label(f, ctx), _cells(f, ctx), fmt(f.expected), fmt(f.actual), fmt(f.difference), text)
     return table
 
