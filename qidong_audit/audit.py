@@ -6,14 +6,15 @@ an error (the other files are still audited); a bad rules file raises RulesError
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from importlib import resources
 from pathlib import Path
 
 from qidong_audit import diagnose
 from qidong_audit.io import ReadError, read_workbook
-from qidong_audit.io.workbook import WORKBOOK_SUFFIXES
+from qidong_audit.io.limits import Limits
 from qidong_audit.model import FileResult, Finding, Report, Severity, Verdict
 from qidong_audit.numbers import RoundingPolicy
 from qidong_audit.recognise import recognise
@@ -33,6 +34,7 @@ class AuditOptions:
     tolerance: Decimal | None = None  # a fixed tolerance in each table's unit (overrides rounding)
     rules_files: tuple[str, ...] = ()
     suggest_rounding: bool = False  # 舍位平衡 advice on findings that only rounding explains
+    limits: Limits | None = None  # size limits per file; None: the defaults, or QIDONG_AUDIT_* environment variables
 
     @property
     def policy(self) -> RoundingPolicy:
@@ -56,43 +58,60 @@ def load_rules(options: AuditOptions) -> RulePack:
     return pack
 
 
-def discover(paths: list[str]) -> list[str]:
+# Folders are searched for workbooks; other files (CSV, HTML, XML) are audited when named or matched by --glob.
+FOLDER_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods", ".et")
+
+
+def discover(paths: list[str], glob: str | None = None) -> list[str]:
     """Files as given, and workbooks found (recursively, in a stable order) under folders."""
     out: list[str] = []
     for p in paths:
         path = Path(p)
         if path.is_dir():
-            found = sorted(
-                q for q in path.rglob("*")
-                if q.is_file() and q.suffix.lower() in WORKBOOK_SUFFIXES and not q.name.startswith(("~$", "."))
-            )
+            if glob:
+                found = sorted(q for q in path.rglob(glob) if q.is_file() and not q.name.startswith(("~$", ".")))
+            else:
+                found = sorted(
+                    q for q in path.rglob("*")
+                    if q.is_file() and q.suffix.lower() in FOLDER_SUFFIXES and not q.name.startswith(("~$", "."))
+                )
             out.extend(str(q) for q in found)
         else:
             out.append(p)
     return out
 
 
-def _read(path: str):
+def _read(path: str, limits: Limits | None = None):
     """Read and recognise one file: (FileResult, Recognised | None)."""
     try:
-        raw = read_workbook(path)
+        raw = read_workbook(path, limits)
     except ReadError as exc:
         return FileResult(path, str(exc)), None
-    rec = recognise(raw, load_tables())
+    try:
+        rec = recognise(raw, load_tables())
+    except Exception as exc:  # a bug met on one file's layout is that file's error, never a traceback
+        return FileResult(path, f"内部错误，未能识别表格：{type(exc).__name__}: {exc}"), None
+    # Tables in id order (then sheet name and row), whatever the order of the sheets: the first of a duplicated
+    # table is the one checked, and files[].tables reads the same when sheets are reordered.
+    rec = replace(rec, tables=tuple(sorted(rec.tables, key=_table_order)))
     if not rec.tables:
         names = "、".join(s.name for s in raw.sheets) or "（无工作表）"
         return FileResult(path, f"未识别出任何部门决算公开表（工作表：{names}）", (), rec.unrecognised), None
     return FileResult(path, None, rec.tables, rec.unrecognised, rec.department, rec.year), rec
 
 
-def inspect_file(path: str) -> FileResult:
-    return _read(path)[0]
+def _table_order(t) -> tuple:
+    start = t.range.split(":")[0]
+    return (t.table_id, t.sheet, int("".join(ch for ch in start if ch.isdigit()) or 0))
 
 
-def audit_file(path: str, pack: RulePack, policy: RoundingPolicy, year: int | None = None,
-               suggest_rounding: bool = False) -> tuple[FileResult, list[Finding]]:
+def inspect_file(path: str, limits: Limits | None = None) -> FileResult:
+    return _read(path, limits)[0]
+
+
+def audit_file(path: str, pack: RulePack, options: AuditOptions) -> tuple[FileResult, list[Finding]]:
     tables = load_tables()
-    result, rec = _read(path)
+    result, rec = _read(path, options.limits)
     if rec is None:
         return result, []
     findings = list(rec.findings)
@@ -114,28 +133,66 @@ def audit_file(path: str, pack: RulePack, policy: RoundingPolicy, year: int | No
         )
     from qidong_audit.catalog import load_catalog
 
-    catalog = load_catalog(year or rec.year)
+    catalog = load_catalog(options.year or rec.year)
     relations: list[Relation] = []
-    findings.extend(run_pack(pack, indexes, tables, policy, path, catalog, relations))
+    findings.extend(run_pack(pack, indexes, tables, options.policy, path, catalog, relations))
     findings = diagnose.apply(findings, diagnose.diagnose(relations))
-    if suggest_rounding:
+    if options.suggest_rounding:
         findings = diagnose.apply_rounding_advice(findings, diagnose.rounding_advice(relations))
     return result, findings
 
 
-def audit_paths(paths: list[str], options: AuditOptions | None = None) -> Report:
+Progress = Callable[[int, int, str], None]  # (done, total, path just finished)
+
+
+def audit_paths(paths: list[str], options: AuditOptions | None = None, *, jobs: int = 1, glob: str | None = None,
+                progress: Progress | None = None) -> Report:
+    """Audit every file (folders searched recursively). With jobs > 1 the files are shared among worker
+    processes; the report is the same, in the same order, whatever the number of jobs."""
     options = options or AuditOptions()
     pack = load_rules(options)
-    policy = options.policy
+    files_in = discover(paths, glob)
     files: list[FileResult] = []
     findings: list[Finding] = []
-    for path in discover(paths):
-        result, found = audit_file(path, pack, policy, options.year, options.suggest_rounding)
+    for i, (result, found) in enumerate(_results(files_in, pack, options, jobs)):
         files.append(result)
         findings.extend(found)
+        if progress is not None:
+            progress(i + 1, len(files_in), result.path)
     findings.sort(key=_order)
-    mode = policy.mode
-    return Report(tuple(files), tuple(findings), mode, options.tolerance)
+    return Report(tuple(files), tuple(findings), options.policy.mode, options.tolerance)
+
+
+def _results(paths: list[str], pack: RulePack, options: AuditOptions, jobs: int):
+    if jobs <= 1 or len(paths) <= 1:
+        for path in paths:
+            yield _safe_audit(path, pack, options)
+        return
+    import multiprocessing
+
+    context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn")
+    chunk = max(1, min(16, len(paths) // (jobs * 4)))
+    with context.Pool(min(jobs, len(paths)), initializer=_worker_init, initargs=(pack, options)) as pool:
+        # imap keeps the input order, so the report does not depend on which worker finished first
+        yield from pool.imap(_worker_audit, paths, chunksize=chunk)
+
+
+_WORKER: dict[str, object] = {}  # per worker process: the rule pack and options it was started with
+
+
+def _worker_init(pack: RulePack, options: AuditOptions) -> None:
+    _WORKER["pack"], _WORKER["options"] = pack, options
+
+
+def _worker_audit(path: str) -> tuple[FileResult, list[Finding]]:
+    return _safe_audit(path, _WORKER["pack"], _WORKER["options"])
+
+
+def _safe_audit(path: str, pack: RulePack, options: AuditOptions) -> tuple[FileResult, list[Finding]]:
+    try:
+        return audit_file(path, pack, options)
+    except Exception as exc:  # a bug on one file must not take the run down: that file is reported unaudited
+        return FileResult(path, f"内部错误，未能审核：{type(exc).__name__}: {exc}"), []
 
 
 def _order(f: Finding):

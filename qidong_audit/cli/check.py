@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+from contextlib import contextmanager
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Annotated, Optional
@@ -38,6 +40,10 @@ def check(
     annotate: Annotated[Optional[Path], typer.Option("--annotate", help="写出带批注的工作簿副本：问题单元格标红/黄并加批注，首页「审核结果」。一个工作簿时给 .xlsx 文件名，多个时给文件夹。")] = None,
     year: Annotated[Optional[int], typer.Option("--year", help="决算年度，决定用哪一年的政府收支分类科目（默认从表标题读取）。", min=1990, max=2100)] = None,
     suggest_rounding: Annotated[bool, typer.Option("--suggest-rounding", help="对只差四舍五入的检查给出舍位平衡建议（±0.01 调整哪个单元格），只是建议，不改文件。")] = False,
+    jobs: Annotated[Optional[int], typer.Option("--jobs", "-j", help="并行进程数（默认：全部 CPU 核）；结果顺序与进程数无关。", min=1)] = None,
+    glob: Annotated[Optional[str], typer.Option("--glob", help="在文件夹中只审核匹配的文件，如 '*.xlsx' 或 '**/2024*.xls'。")] = None,
+    summary_csv: Annotated[Optional[Path], typer.Option("--summary-csv", help="把各文件（各部门）汇总表写成 CSV。")] = None,
+    summary_xlsx: Annotated[Optional[Path], typer.Option("--summary-xlsx", help="把各文件（各部门）汇总表写成 Excel。")] = None,
     lang: Annotated[Lang, typer.Option("--lang", help="报告语言：zh（默认）或 en。")] = Lang.zh,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="同时列出因缺少表或行而无法检查的规则。")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="不在 stderr 打印汇总行。")] = False,
@@ -60,6 +66,8 @@ def check(
             raise fail(f"--tolerance 应是非负数，而不是「{tolerance}」")
     inputs = list(paths) if paths else [str(sample_path())]
     check_output_path(output, inputs)
+    for extra in (summary_csv, summary_xlsx):
+        check_output_path(extra, inputs)
     chosen, skipped = selectors(select), selectors(ignore)
     accepted = ()
     if waivers is not None:
@@ -72,14 +80,16 @@ def check(
         from qidong_audit.io.annotate import AnnotateError, plan
 
         try:
-            targets = plan(annotate, discover(inputs), inputs + ([str(output)] if output else []))
+            targets = plan(annotate, discover(inputs, glob), inputs + ([str(output)] if output else []))
         except AnnotateError as exc:
             raise fail(str(exc)) from None
     options = AuditOptions(rounding=rounding.value, tolerance=tol, rules_files=tuple(str(r) for r in rules or ()),
                            year=year, suggest_rounding=suggest_rounding)
     try:
         pack = load_rules(options)
-        report = audit_paths(inputs, options)
+        files = discover(inputs, glob)
+        with _progress(len(files), quiet) as tick:
+            report = audit_paths(inputs, options, jobs=jobs or os.cpu_count() or 1, glob=glob, progress=tick)
     except RulesError as exc:
         raise fail(str(exc)) from None
     if not report.files:
@@ -95,7 +105,12 @@ def check(
     if format is Format.table:
         from qidong_audit.render.table import render_report
 
-        text = render_rich(render_report(report, ctx=ctx), output)
+        renderables = render_report(report, ctx=ctx)
+        if len(report.files) > 1:
+            from qidong_audit.render.summary import render_table
+
+            renderables.append(render_table(report))
+        text = render_rich(renderables, output)
         if text is not None:
             emit(text, output)
     else:
@@ -111,6 +126,7 @@ def check(
     for f in report.findings:
         if f.rule == "QA.waiver-unmatched":
             err.print(f"[yellow]qidong-audit:[/] {escape(f'{f.file}:{f.line}：{ctx.message(f)}')}", highlight=False)
+    _write_summaries(report, summary_csv, summary_xlsx)
     annotated_nothing = False
     if targets is not None:
         annotated_nothing = not _annotate(report, targets, ctx, err)
@@ -146,3 +162,41 @@ def _annotate(report, targets: dict[str, Path], ctx, err) -> bool:
         err.print("[bold red]qidong-audit:[/] 没有写出任何批注副本" if ctx.lang == "zh" else
                   "[bold red]qidong-audit:[/] no annotated copy was written", highlight=False)
     return written > 0
+
+
+@contextmanager
+def _progress(total: int, quiet: bool):
+    """A progress bar on stderr for batches, when stderr is a terminal and --quiet is not given."""
+    err = stderr_console()
+    if total <= 1 or quiet or not err.is_terminal:
+        yield None
+        return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    with Progress(TextColumn("审核"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                  TextColumn("{task.description}"), console=err, transient=True) as bar:
+        task = bar.add_task("", total=total)
+        yield lambda done, _total, path: bar.update(task, completed=done, description=Path(path).name[:40])
+
+
+def _write_summaries(report, csv_path: Path | None, xlsx_path: Path | None) -> None:
+    if csv_path is None and xlsx_path is None:
+        return
+    from qidong_audit.render import summary
+
+    if csv_path is not None:
+        emit(summary.to_csv(report), csv_path)
+    if xlsx_path is not None:
+        import tempfile
+
+        target = xlsx_path.resolve()
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".xlsx", dir=target.parent)
+        os.close(fd)
+        try:
+            summary.to_xlsx(report, tmp)
+            os.chmod(tmp, 0o644)
+            os.replace(tmp, target)
+        except OSError as exc:
+            Path(tmp).unlink(missing_ok=True)
+            raise fail(f"无法写入汇总表 {xlsx_path}：{exc.strerror or exc}") from None

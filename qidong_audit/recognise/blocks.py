@@ -48,8 +48,10 @@ def match_title(text: str, tables: TableSet) -> TableSpec | None:
 def find_blocks(sheet: RawSheet, tables: TableSet) -> list[Block]:
     starts: list[tuple[int, TableSpec, str]] = []
     for r, row in enumerate(sheet.rows):
-        texts = [cell_text(v) for v in row if v is not None and cell_text(v).strip()]
-        if not texts or len(texts) > _MAX_TITLE_CELLS or any(not isinstance(v, str) for v in row if v is not None):
+        if any(v is not None and not isinstance(v, str) for v in row):
+            continue  # a title row holds text only
+        texts = [v for v in row if v is not None and v.strip()]
+        if not texts or len(texts) > _MAX_TITLE_CELLS:
             continue
         joined = "".join(texts)
         spec = match_title(joined, tables)

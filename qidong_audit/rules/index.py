@@ -21,6 +21,8 @@ class TableIndex:
     @classmethod
     def build(cls, table: Table) -> TableIndex:
         ix = cls(table)
+        ix.factor = UNIT_FACTOR.get(table.unit, Decimal(1))
+        ix.empty = not any(c.value is not None for r in table.rows for c in r.cells.values())
         for row in table.rows:
             if row.code and row.kind != "subset":
                 if (row.panel, row.code) in ix.by_code:
@@ -31,13 +33,8 @@ class TableIndex:
                 ix.by_key[(row.panel, row.key)] = row
         return ix
 
-    @property
-    def factor(self) -> Decimal:
-        return UNIT_FACTOR.get(self.table.unit, Decimal(1))
-
-    @property
-    def empty(self) -> bool:
-        return not any(c.value is not None for r in self.table.rows for c in r.cells.values())
+    factor: Decimal = Decimal(1)  # the table's unit in 万元
+    empty: bool = True  # no amount at all (a table published empty)
 
     def panels(self, panel: str | None) -> list[str]:
         names = self.table.panels() or [""]

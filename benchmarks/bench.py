@@ -1,0 +1,229 @@
+"""Benchmark qidong-audit against its reference points, as whole processes, side by side in one run.
+
+    python benchmarks/bench.py            # the full run (generates ~1,100 workbooks in a temp folder)
+    python benchmarks/bench.py --quick    # fewer files and repeats, for a smoke test
+
+Prints medians over repeated runs and the ratios the project holds itself to (issue 7):
+  (a) `qidong-audit check` of one standard workbook vs a pandas+openpyxl script that only loads it   ≤ 0.3×
+  (b) `qidong-audit --help` vs `python -c "import typer"`                                         ≤ 2.5×
+  (c) `check --jobs 2` of 1,000 workbooks vs a 2-process python-calamine read of the same files      ≤ 4×,
+      with workbooks per second and peak memory per process                                         < 200 MiB
+  (d) scaling: 10 / 100 / 1,000 files, and 1 / 10 / 100 × the rows per table: cost per cell stays flat ≤ 1.5×
+  (e) diagnosis of a full workbook with a planted slip, in-process (issue 4: well under a second)
+Ratios are medians of per-pair ratios (A and B alternate), so machine noise affects both sides alike.
+Stdlib and the project only (the workbooks are written with the project's own openpyxl dependency).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PY = sys.executable
+CLI = [PY, "-m", "qidong_audit"]
+
+
+def run(cmd: list[str]) -> tuple[float, int]:
+    """Wall seconds and peak RSS (KiB) of one whole process (its children included)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    t = time.perf_counter()
+    proc = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=_env())
+    wall = time.perf_counter() - t
+    if proc.returncode not in (0, 1):
+        raise SystemExit(f"failed ({proc.returncode}): {' '.join(cmd)}\n{proc.stderr.decode(errors='replace')[-2000:]}")
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return wall, max(peak, before)
+
+
+def _env() -> dict[str, str]:
+    env = dict(os.environ)
+    env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
+    return env
+
+
+def paired(a: list[str], b: list[str], n: int) -> tuple[float, float, float]:
+    """Median wall of A, of B, and median of the per-pair ratios A/B (A and B alternate)."""
+    wa, wb, ratios = [], [], []
+    run(a), run(b)  # warm the file cache and the interpreter's .pyc files
+    for _ in range(n):
+        ta, _ = run(a)
+        tb, _ = run(b)
+        wa.append(ta)
+        wb.append(tb)
+        ratios.append(ta / tb)
+    return statistics.median(wa), statistics.median(wb), statistics.median(ratios)
+
+
+def write_workbooks(folder: Path, count: int) -> list[Path]:
+    sys.path.insert(0, str(ROOT))
+    from fixtures.builders import clean_dataset, write_central
+
+    folder.mkdir(parents=True, exist_ok=True)
+    first = folder / "w0000.xlsx"
+    if not first.exists():
+        write_central(clean_dataset(0, state_capital=True), first)
+    paths = []
+    for i in range(count):
+        p = folder / f"w{i:04d}.xlsx"
+        if not p.exists():
+            shutil.copyfile(first, p)  # same content, distinct files: the OS cache treats both sides alike
+        paths.append(p)
+    return paths
+
+
+def write_tall(path: Path, scale: int) -> int:
+    """A 支出决算表 with `scale` × 40 项 rows (consistent), written with openpyxl in write-only mode; returns its cells."""
+    import openpyxl
+
+    wb = openpyxl.Workbook(write_only=True)
+    ws = wb.create_sheet("支出决算表")
+    ws.append(["支出决算表"])
+    ws.append(["单位：万元"])
+    ws.append(["科目编码", "科目名称", "本年支出合计", "基本支出", "项目支出"])
+    rows = []
+    n_items = 40 * scale
+    per_class = 20
+    total_b = total_p = 0
+    for c in range((n_items + per_class - 1) // per_class):
+        lei = 201 + (c % 20)
+        kuan = f"{lei}{(c // 20) % 99 + 1:02d}"
+        items = []
+        for i in range(per_class):
+            b, pj = 100 + (i * 37 + c) % 900, (i * 53 + c) % 500
+            items.append([f"{kuan}{i + 1:02d}", "科目", (b + pj) / 100, b / 100, pj / 100])
+        kb = sum(round(x[3] * 100) for x in items)
+        kp = sum(round(x[4] * 100) for x in items)
+        rows.append([kuan, "款", (kb + kp) / 100, kb / 100, kp / 100])
+        rows.extend(items)
+        total_b += kb
+        total_p += kp
+    ws.append([None, "合计", (total_b + total_p) / 100, total_b / 100, total_p / 100])
+    for r in rows:
+        ws.append(r)
+    wb.save(path)
+    return (len(rows) + 1) * 5
+
+
+CALAMINE_POOL = r"""
+import sys
+from multiprocessing import Pool
+from python_calamine import CalamineWorkbook
+
+def load(p):
+    wb = CalamineWorkbook.from_path(p)
+    return sum(len(wb.get_sheet_by_name(n).to_python(skip_empty_area=False)) for n in wb.sheet_names)
+
+if __name__ == "__main__":
+    files = open(sys.argv[1], encoding="utf-8").read().split("\n")
+    with Pool(2) as pool:
+        sum(pool.imap_unordered(load, files, chunksize=8))
+"""
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--quick", action="store_true", help="fewer files and repeats (smoke test)")
+    ap.add_argument("--dir", type=Path, default=Path(tempfile.gettempdir()) / "qidong-bench", help="where to keep generated workbooks")
+    args = ap.parse_args()
+    reps = 3 if args.quick else 7
+    many = 100 if args.quick else 1000
+    work = args.dir
+    files = write_workbooks(work / "standard", many)
+    one = str(files[0])
+    print(f"python {sys.version.split()[0]}, {os.cpu_count()} cores; workbooks in {work}\n")
+
+    a, b, r = paired(CLI + ["check", one, "-q", "-f", "json", "--jobs", "1"],
+                     [PY, "-c", f"import pandas as pd; pd.read_excel({one!r}, sheet_name=None, engine='openpyxl')"], reps)
+    print(f"(a) check one workbook      {a:7.3f} s   pandas+openpyxl load only {b:7.3f} s   ratio {r:5.2f}  (goal ≤ 0.30)")
+
+    a, b, r = paired(CLI + ["--help"], [PY, "-c", "import typer"], reps)
+    print(f"(b) --help                  {a:7.3f} s   import typer              {b:7.3f} s   ratio {r:5.2f}  (goal ≤ 2.50)")
+
+    listing = work / "list.txt"
+    listing.write_text("\n".join(str(p) for p in files), encoding="utf-8")
+    script = work / "calamine_pool.py"
+    script.write_text(CALAMINE_POOL, encoding="utf-8")
+    folder = str(work / "standard")
+    wa, wb_, ratios, peaks = [], [], [], []
+    for _ in range(max(2, reps // 2)):
+        ta, peak = run(CLI + ["check", folder, "-q", "-f", "json", "--jobs", "2"])
+        tb, _ = run([PY, str(script), str(listing)])
+        wa.append(ta)
+        wb_.append(tb)
+        ratios.append(ta / tb)
+        peaks.append(peak)
+    a, b, r = statistics.median(wa), statistics.median(wb_), statistics.median(ratios)
+    print(f"(c) check {many} workbooks -j2 {a:7.3f} s   calamine-only pool read   {b:7.3f} s   ratio {r:5.2f}  (goal ≤ 4)")
+    print(f"    {many / a:,.0f} workbooks/s; peak RSS of the largest process {max(peaks) / 1024:.0f} MiB (goal < 200)")
+
+    print("(d) scaling")
+    for n in (10, 100) if args.quick else (10, 100, 1000):
+        sub = work / f"n{n}"
+        sub.mkdir(exist_ok=True)
+        for p in files[:n]:
+            q = sub / p.name
+            if not q.exists():
+                os.link(p, q) if hasattr(os, "link") else shutil.copyfile(p, q)
+        t = statistics.median(run(CLI + ["check", str(sub), "-q", "-f", "json", "--jobs", "2"])[0] for _ in range(reps // 2 + 1))
+        print(f"    {n:5d} files   {t:7.3f} s   {t / n * 1000:7.2f} ms per file")
+    per_cell = {}
+    for scale in (1, 10) if args.quick else (1, 10, 100):
+        p = work / f"tall{scale}.xlsx"
+        cells = write_tall(p, scale)
+        base = statistics.median(run(CLI + ["--version"])[0] for _ in range(3))
+        t = statistics.median(run(CLI + ["check", str(p), "-q", "-f", "json"])[0] for _ in range(reps // 2 + 1))
+        per_cell[scale] = (t - base) / cells
+        print(f"    {scale:3d}× rows   {cells:9,d} cells   {t:7.3f} s   {per_cell[scale] * 1e6:7.2f} µs per cell (start-up {base:.3f} s excluded)")
+    top = max(per_cell)
+    print(f"    per-cell cost at {top}× / 1×: {per_cell[top] / per_cell[1]:.2f}  (goal ≤ 1.5)")
+    diagnose_time(work, files[0])
+
+
+def diagnose_time(work: Path, clean: Path) -> None:
+    """(e) In-process: the audit of one workbook with a transposed figure, and the diagnosis part of it."""
+    sys.path.insert(0, str(ROOT))
+    import openpyxl
+
+    from qidong_audit import diagnose
+    from qidong_audit.audit import AuditOptions, audit_file, load_rules
+
+    planted = work / "planted.xlsx"
+    wb = openpyxl.load_workbook(clean)
+    ws = wb["支出决算表"]
+    ws["F9"] = float(str(ws["F9"].value).replace(".", "")[::-1][:2] + "." + "00") if ws["F9"].value else 12.34
+    wb.save(planted)
+    spent = []
+    original = diagnose.diagnose
+
+    def timed(relations):
+        t = time.perf_counter()
+        out = original(relations)
+        spent.append(time.perf_counter() - t)
+        return out
+
+    diagnose.diagnose = timed
+    try:
+        options = AuditOptions()
+        pack = load_rules(options)
+        walls = []
+        for _ in range(20):
+            t = time.perf_counter()
+            audit_file(str(planted), pack, options)
+            walls.append(time.perf_counter() - t)
+    finally:
+        diagnose.diagnose = original
+    print(f"(e) audit of one workbook in-process {statistics.median(walls) * 1000:6.1f} ms, "
+          f"of which diagnosis {statistics.median(spent) * 1000:6.2f} ms (goal: well under 1 s)")
+
+
+if __name__ == "__main__":
+    main()
