@@ -95,6 +95,7 @@ class Table:
     department: str | None
     code_system: str | None  # "功能" | "经济" | None
     empty_note: str | None  # "本表无数据" style note, when the table is published empty
+    code_layout: str = ""  # "类|款|项" (split columns), "单列" (one code column), "" (no codes)
 
     def panels(self) -> list[str]:
         seen: list[str] = []

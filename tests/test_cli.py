@@ -201,3 +201,17 @@ def test_diagnosis_in_table_and_json(tmp_path, runner):
     assert primary[0]["diagnosis"] == "最可能的错误：Sheet1!F11 10.00 → 100.00（小数点错位）（1 个问题，2 项检查不符）"
     out = run_cli(runner, "check", path).stdout
     assert "最可能的错误" in out and "小数点错位" in out and "Sheet1!F11" in out
+
+
+def test_inspect_names_code_layout_and_unrecognised_sheets(tmp_path, runner):
+    import openpyxl
+
+    path = tmp_path / "mixed.xlsx"
+    write_xlsx(path, {"Sheet1": js03(CLEAN), "说明": [["本单位决算情况说明"], ["一、部门基本情况"]]}, {"Sheet1": JS03_MERGES})
+    doc = json.loads(run_cli(runner, "inspect", str(path), "--format", "json").stdout)
+    t = doc["files"][0]["tables"][0]
+    assert (t["code_layout"], t["printed_title"], t["unit_stated"], t["decimals"]) == ("类|款|项", "支出决算表", True, 2)
+    assert doc["files"][0]["unrecognised"] == ["说明"]
+    text = run_cli(runner, "inspect", str(path)).stdout
+    assert "未识别的工作表「说明」" in text and "分列 类|款|项" in text
+    assert openpyxl.load_workbook(path).sheetnames == ["Sheet1", "说明"]

@@ -102,6 +102,7 @@ def _table(path: str, block, tables: TableSet, lead: list[str], dept: str | None
         department=dept,
         code_system=spec.code_system,
         empty_note=layout.note if layout.note and ("无数据" in layout.note or "为空" in layout.note) else None,
+        code_layout=_code_layout(layout),
     )
     where = f"{spec.title}（工作表「{sheet.name}」）"
     if unit is None:
@@ -146,6 +147,14 @@ def _table(path: str, block, tables: TableSet, lead: list[str], dept: str | None
                          sheet.name, first.a1, spec.table_id, f"hidden|{row.code or row.key}")
             )
     return table, issues
+
+
+def _code_layout(layout) -> str:
+    roles = {c.role for c in layout.columns}
+    split = [r[-1] for r in ("code类", "code款", "code项") if r in roles]
+    if split:
+        return "|".join(split)
+    return "单列" if "code" in roles else ""
 
 
 def _precision(unit: str | None, cells) -> int:

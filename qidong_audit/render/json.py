@@ -26,6 +26,11 @@ def _table(t: Table, detail: bool) -> dict:
         out["header_rows"] = list(t.header_rows)
         out["columns"] = [{"cell": c.a1, "key": c.key, **({"panel": c.panel} if c.panel else {})} for c in t.columns]
         out["rows"] = len(t.rows)
+        # additions for inspect: the title as printed, the code layout, the published precision
+        out["printed_title"] = t.printed_title
+        out["code_layout"] = t.code_layout
+        out["unit_stated"] = t.unit_known
+        out["decimals"] = t.decimals
     return out
 
 

@@ -127,10 +127,10 @@ def render_inspection(files: list[FileResult]) -> list:
         if fr.error:
             continue
         table = RichTable(show_lines=False)
-        for col in ("表", "标题", "工作表", "单位", "区域", "表头行", "数据行", "金额列"):
-            table.add_column(col)
+        for col in ("表", "标题", "工作表", "单位", "区域", "表头行", "编码", "数据行", "金额列"):
+            table.add_column(col, overflow="fold", no_wrap=col in ("表", "单位", "区域", "数据行"))
         for t in fr.tables:
-            cols = "；".join(f"{c.a1}={(c.panel + ':') if c.panel else ''}{c.key}" for c in t.columns)
+            cols = "\n".join(f"{c.a1}={(c.panel + ':') if c.panel else ''}{c.key}" for c in t.columns)
             table.add_row(
                 t.table_id,
                 t.title if t.printed_title == t.title else f"{t.title}\n（原标题：{t.printed_title}）",
@@ -138,8 +138,11 @@ def render_inspection(files: list[FileResult]) -> list:
                 t.unit + ("" if t.unit_known else "（未注明）"),
                 t.range,
                 ",".join(str(r) for r in t.header_rows),
+                {"": "无", "单列": "单列"}.get(t.code_layout, f"分列 {t.code_layout}"),
                 str(len(t.rows)),
                 cols,
             )
         out.append(Group(table))
+        for name in fr.unrecognised:
+            out.append(Text(f"未识别的工作表「{name}」：没有找到部门决算公开表的标题（如「支出决算表」）", style="yellow"))
     return out
