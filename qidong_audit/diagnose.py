@@ -68,6 +68,15 @@ def diagnose(relations: list[Relation]) -> list[Diagnosis]:
     failing = [r for r in relations if r.failing]
     if not failing:
         return []
+    by_cell, cells, decimals = _index(relations)
+    out: list[Diagnosis] = []
+    for group in _components(failing):
+        out.append(_diagnose_group(group, by_cell, cells, decimals))
+    return out
+
+
+def _index(relations: list[Relation]) -> tuple[dict[Key, list[Relation]], dict[Key, Cell], dict[Key, int]]:
+    """Per cell: the relations it appears in, the cell itself, and the decimals its table publishes."""
     by_cell: dict[Key, list[Relation]] = {}
     cells: dict[Key, Cell] = {}
     decimals: dict[Key, int] = {}
@@ -76,12 +85,8 @@ def diagnose(relations: list[Relation]) -> list[Diagnosis]:
             k = _key(c.cell)
             if not by_cell.get(k) or by_cell[k][-1] is not rel:
                 by_cell.setdefault(k, []).append(rel)
-            cells[k] = c.cell
-            decimals[k] = max(c.decimals, c.cell.decimals)
-    out: list[Diagnosis] = []
-    for group in _components(failing):
-        out.append(_diagnose_group(group, by_cell, cells, decimals))
-    return out
+            cells[k], decimals[k] = c.cell, max(c.decimals, c.cell.decimals)
+    return by_cell, cells, decimals
 
 
 def _components(failing: list[Relation]) -> list[list[Relation]]:
@@ -368,15 +373,7 @@ def rounding_advice(relations: list[Relation]) -> list[RoundingAdvice]:
     loose = [r for r in relations if r.finding is not None and r.finding.verdict.value == "rounding"]
     if not loose:
         return []
-    by_cell: dict[Key, list[Relation]] = {}
-    cells: dict[Key, Cell] = {}
-    decimals: dict[Key, int] = {}
-    for rel in relations:
-        for c in rel.coefs:
-            k = _key(c.cell)
-            if not by_cell.get(k) or by_cell[k][-1] is not rel:
-                by_cell.setdefault(k, []).append(rel)
-            cells[k], decimals[k] = c.cell, max(c.decimals, c.cell.decimals)
+    by_cell, cells, decimals = _index(relations)
     out = []
     for group in _components(loose):
         exact = [replace(r, tol=Decimal(0)) for r in group]
