@@ -25,15 +25,15 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from qidong_audit.catalog import Catalog, load_catalog
-from qidong_audit.claims.items import Item, clean_name, is_under, resolve
+from qidong_audit.claims.items import clean_name, is_under, qualifiers, resolve
 from qidong_audit.claims.model import (
     AllDone, Breakdown, Change, Claims, Completion, Figure, Handled, Place, Quantity, Share,
 )
 from qidong_audit.claims.tokens import Token, tokenize
 from qidong_audit.io.documents import Document, Paragraph
 
-_CUES = {"QIZHONG", "BAOKUO", "YICI", "RUXIA"}
-_HARD = {"ENUM", "DATE", "CMP", "PREV", "TO", "FROM", "QIZHONG", "BAOKUO", "YICI", "RUXIA", "FENBIEZHAN", "FENBIE",
+_CUES = {"QIZHONG", "BAOKUO", "YICI", "RUXIA", "MAINLY"}
+_HARD = {"ENUM", "DATE", "CMP", "PREV", "TO", "FROM", "QIZHONG", "BAOKUO", "YICI", "RUXIA", "MAINLY", "FENBIEZHAN", "FENBIE",
          "ALLDONE", "JUN", "COMPLETE", "ZHANBI", "ZHAN", "INC", "DEC", "COLON"}
 _NAMEISH = {"WORD", "OPEN", "CLOSE", "SEP"}
 _FILLER = re.compile(r"^(?:了|为|是|达|达到|共|共计|约|近|的|分别|均|比|幅度为|幅度|额为|率为|了约)?$")
@@ -41,6 +41,9 @@ _DONE = re.compile(r"办结|办理完毕|处理完毕|答复|回复|办件")
 _RECEIVED = re.compile(r"受理|来电|接听|接到|收到|登记|接收|来信|来访|诉求总量|工单总量|咨询投诉")
 _N_ITEMS = re.compile(r"(?:等)?[一二三四五六七八九十两\d]+项$|等$")
 _YEAR = re.compile(r"(20\d{2})\s*年度")
+_GENERIC = {"", "支出", "决算数", "预算数", "决算", "预算", "实际支出", "数", "金额"}
+_DATE_YEAR = re.compile(r"^(\d{4})")
+_WITHIN = re.compile(r"^(?:在)?(.{2,30}?)(?:当)?中$")
 
 
 def enum_style(text: str) -> str:
@@ -69,6 +72,11 @@ class _Frame:
     def kind(self) -> str:
         return self.total.qty.kind
 
+    @property
+    def partial(self) -> bool:
+        """主要用于/主要包括 lists the main parts only: they may fall short of the total, never exceed it."""
+        return self.cue.startswith("主要")
+
 
 @dataclass
 class _ChangeFrame:
@@ -80,16 +88,20 @@ class _ChangeFrame:
     rate: Quantity | None = None
     rate_sign: int = 0
     previous: Quantity | None = None
+    skip: bool = False  # a change of a rate (满意率比上年提高2%): not a claim about amounts
 
 
 class _Parser:
-    def __init__(self, catalog: Catalog | None) -> None:
+    def __init__(self, catalog: Catalog | None, year: int | None = None) -> None:
         self.catalog = catalog
+        self.year = year
         self.claims = Claims()
         self.seq = 0
         self.heading = ""
         self.across: _Frame | None = None  # a list whose items are the following ENUM paragraphs
         self.par_levels: list[Figure] = []
+        self.carry: list[_Frame] = []
+        self.in_item = False
 
     # -- paragraphs ---------------------------------------------------------------------------------
 
@@ -115,14 +127,13 @@ class _Parser:
         self.in_item = is_item
         previous_levels = self.par_levels
         self.par_levels = []
+        self.carry: list[_Frame] = []
         start = 0
         for i, t in enumerate(toks):
             if t.kind == "STOP" or i == len(toks) - 1:
                 nxt = toks[i + 1] if i + 1 < len(toks) else None
                 self.sentence(toks[start:i + 1], nxt, previous_levels)
                 start = i + 1
-        if toks and toks[-1].kind != "STOP" and start < len(toks):  # pragma: no cover - handled above
-            self.sentence(toks[start:], None, previous_levels)
 
     def _close_across(self) -> None:
         if self.across is not None:
@@ -141,18 +152,21 @@ class _Parser:
         s_start, s_end = toks[0].start, toks[-1].end
         self.sentence_text = self.par.text[s_start:s_end].strip()
         self.levels: list[Figure] = []
-        self.frames: list[_Frame] = getattr(self, "carry", [])
+        self.frames: list[_Frame] = self.carry
         self.carry = []
+        self.closed_parts: list[Figure] = []
         self.paren = 0
         self.prefix: list[Token] = []
         self.paired: list[str] | None = None
         self.dist: tuple[list[Figure], str] | None = None
         self.grouped_names: list[str] | None = None
-        self.group: list[Figure] = []
+        self.group: list[Figure] | None = None  # the figures of the last 分别为 / 均为
         self.changes: list[_ChangeFrame] = []
         self.completion_next = False
         self.rates: list[Figure] = []
-        self.all_done = False
+        self.sentence_figs: list[Figure] = []  # levels and rates, in order
+        self.year_said: int | None = None  # the last year the sentence names ("2020年…")
+        self.all_done: Token | None = None
         self.previous_levels = previous_levels
         for i, t in enumerate(toks):
             nxt = toks[i + 1] if i + 1 < len(toks) else following
@@ -175,6 +189,8 @@ class _Parser:
             if k == "SEMI":
                 while len(self.frames) > 1 and self.frames[-1].style is None:
                     self._emit(self.frames.pop())
+            if k in ("COMMA", "COLON") and not self.sentence_figs:
+                self._open_within()
             if k != "COLON":
                 self.paired = self.paired if k == "COMMA" and self.paired else None
             self.prefix = []
@@ -183,11 +199,13 @@ class _Parser:
             self._enum(t)
             self.prefix = [t]
             return
+        if k == "DATE" and (m := _DATE_YEAR.match(t.text)):
+            self.year_said = int(m.group(1))
         if k in _CUES and not self._negated():
             if k == "YICI" and len(self._names()) >= 2:
                 self.paired = self._names()
-            else:
-                self._open(t, toks, i)
+            elif not (self.frames and not self.frames[-1].parts and self.prefix and self.prefix[-1].kind in _CUES):
+                self._open(t, toks, i)  # (主要用于以下方面: one list, not two)
         elif k == "FENBIE":
             names = self._names()
             if len(names) >= 2:
@@ -195,13 +213,13 @@ class _Parser:
             elif names and re.search(r"[和及与]", names[0]):
                 self.paired = [n for n in re.split(r"[和及与]", names[0]) if n]
         elif k == "FENBIEZHAN":
-            group = self.group or (self.frames[-1].parts if self.frames else [])
+            group = self.group or (self.frames[-1].parts if self.frames else self.closed_parts)
             self.dist = (list(group), "")
         elif k == "JUN":
             names = [n for n in (_N_ITEMS.sub("", x) for x in self._names()) if n]
             self.grouped_names = names
         elif k == "ALLDONE":
-            self.all_done = True
+            self.all_done = t
         elif k == "COMPLETE":
             self.completion_next = True
         self.prefix.append(t)
@@ -211,9 +229,9 @@ class _Parser:
 
     # -- names --------------------------------------------------------------------------------------
 
-    def _name_tokens(self) -> list[Token]:
+    def _name_tokens(self, prefix: list[Token] | None = None) -> list[Token]:
         out: list[Token] = []
-        for t in reversed(self.prefix):
+        for t in reversed(self.prefix if prefix is None else prefix):
             if t.kind in _NAMEISH or (t.kind == "NUM" and not t.quantity):
                 out.append(t)
             elif t.kind in _HARD or t.kind == "NUM":
@@ -224,9 +242,9 @@ class _Parser:
         toks = self._name_tokens()
         return self.par.text[toks[0].start:toks[-1].end] if toks else ""
 
-    def _names(self) -> list[str]:
+    def _names(self, prefix: list[Token] | None = None) -> list[str]:
         """The names before a 分别为/均为: split at 、, a short stem taking the last name's suffix (收、支总计)."""
-        toks = self._name_tokens()
+        toks = self._name_tokens(prefix)
         names, cur = [], []
         for t in toks:
             if t.kind == "SEP":
@@ -237,6 +255,9 @@ class _Parser:
         names.append("".join(x.text for x in cur))
         names = [clean_name(n)[0] for n in names]
         names = [n for n in names if n]
+        if len(names) == 2 and names[0].endswith("收") and names[1].startswith("支"):
+            head, tail = names[0][:-1], names[1][1:]  # 财政拨款收、支总计 → 财政拨款收入总计, 财政拨款支出总计
+            return [f"{head}收入{tail}", f"{head}支出{tail}"]
         if len(names) >= 2:
             last = names[-1]
             for j, n in enumerate(names[:-1]):
@@ -247,6 +268,8 @@ class _Parser:
 
     def _figure(self, name: str, q: Token, basis: str | None = None) -> Figure:
         cleaned, b = clean_name(name)
+        if basis is None and self.year_said is not None and self.year is not None and self.year_said < self.year:
+            b = "上年"  # "2020年度支出100万元" in the 2021 report is last year's figure
         self.seq += 1
         quantity = Quantity(q.value, q.decimals, q.unit, q.quantity, q.text, q.qualifier)
         place = Place(self.par.line_at(q.start), self.sentence_text, self.index)
@@ -278,9 +301,10 @@ class _Parser:
             self._percent(q, kw, between)
             return
         if self.paired:
-            name = self.paired.pop(0)
-            fig = self._figure(name, q)
-            self.group.append(fig) if self.group and self.group[-1].qty.kind == kind else self.group.__init__([fig])
+            fig = self._figure(self.paired.pop(0), q)
+            if self.group is None or self.group[-1].qty.kind != kind:
+                self.group = []
+            self.group.append(fig)
             self._level(fig)
             return
         if kw is not None and kw.kind == "JUN":
@@ -292,8 +316,6 @@ class _Parser:
                 self._level(fig)
             return
         if kw is not None and kw.kind in ("INC", "DEC") and _FILLER.match(between):
-            if nxt is not None and nxt.kind == "TO":
-                return
             frame = self._change_frame(kw)
             if frame.delta is None:
                 frame.delta, frame.delta_sign = self._qty(q), 1 if kw.kind == "INC" else -1
@@ -309,16 +331,20 @@ class _Parser:
             frame.previous = self._qty(q)
             return
         name = self._raw_name()
-        if not clean_name(name)[0] and self.levels and self.prefix == [] and self.levels[-1].qty.kind == kind:
-            name = self.levels[-1].name
+        if not clean_name(name)[0] and self.levels and all(t.kind == "SEP" for t in self.prefix):
+            name = self.levels[-1].name  # 10个批次、92人次: the second figure is of the same thing
         fig = self._figure(name, q)
+        last = self._last_level((kind,))
+        if fig.name in _GENERIC and last is not None and kind == "money" and fig.basis != last.basis:
+            # 三公经费预算为20万元，(支出)决算为15万元: the second figure is of the same item
+            fig = self._figure(last.name, q, fig.basis)
         if fig.basis == "上年":
             self.claims.figures.append(fig)
             frame = self._change_for(fig)
             if frame is not None and frame.previous is None:
                 frame.previous = fig.qty
             return
-        self.group = [fig]
+        self.group = None
         self._level(fig)
 
     def _qty(self, q: Token) -> Quantity:
@@ -336,14 +362,13 @@ class _Parser:
                 self._share(part, pct, place, base_name or base)
             return
         if kw is not None and kw.kind == "JUN":
-            for fig in self.group:
+            for fig in self.group or []:
                 self._share(fig, pct, place, "")
             return
         if kw is not None and kw.kind in ("ZHAN", "ZHANBI"):
             part = self._last_level(("money", "count"))
             if part is not None:
-                base = clean_name(between)[0] if kw.kind == "ZHAN" else ""
-                self._share(part, pct, place, base)
+                self._share(part, pct, place, clean_name(self._base_words(kw, between))[0])
             return
         if kw is not None and kw.kind in ("INC", "DEC") and _FILLER.match(between):
             frame = self._change_frame(kw)
@@ -354,16 +379,28 @@ class _Parser:
             self.completion_next = False
             self._completion(pct, place)
             return
-        names = self.paired or self._names()
-        if self.paired:
-            names = [self.paired.pop(0)]
+        names = [self.paired.pop(0)] if self.paired else self._names()
         if not names and self.levels and self.levels[-1].qty.kind == "money":
             self._share(self.levels[-1], pct, place, "")
             return
         for n in names or [""]:
             fig = self._figure(n, q)
             self.rates.append(fig)
+            self.sentence_figs.append(fig)
             self.claims.figures.append(fig)
+
+    def _base_words(self, kw: Token, between: str) -> str:
+        """The base of a share: 占[财政拨款支出总额]的X%, 占[总支出]比重为X% (占比 alone names none)."""
+        if kw.kind == "ZHAN":
+            return between
+        words: list[str] = []
+        for t in reversed(self.prefix[: self.prefix.index(kw)]):
+            if t.kind == "ZHAN":
+                return "".join(reversed(words))
+            if t.kind not in ("WORD", "OPEN", "CLOSE"):
+                break
+            words.append(t.text)
+        return ""
 
     def _share(self, part: Figure, pct: Quantity, place: Place, base_name: str) -> None:
         base = None
@@ -375,10 +412,15 @@ class _Parser:
         self.claims.shares.append(Share(part, pct, place, base_name, base))
 
     def _completion(self, rate: Quantity, place: Place) -> None:
-        pool = self.levels or self.previous_levels
-        budget = next((f for f in reversed(pool) if f.basis == "预算" and f.qty.kind == "money"), None)
-        actual = next((f for f in reversed(pool) if f.basis == "决算" and f.qty.kind == "money"), None)
-        self.claims.completions.append(Completion(place, rate, self._raw_name(), budget, actual))
+        """完成预算的X%: of the last 决算 figure before it, against the 预算 figure of the same item."""
+        pool = [f for f in (self.levels or self.par_levels) if f.qty.kind == "money"]
+        actual = next((f for f in reversed(pool) if f.basis == "决算"), None)
+        earlier = [*reversed(self.par_levels), *reversed(self.previous_levels)]
+        if actual is not None:
+            budget = next((f for f in earlier if f.basis == "预算" and f.qty.kind == "money" and _same_item(f, actual)), None)
+        else:
+            budget = next((f for f in reversed(pool) if f.basis == "预算"), None)
+        self.claims.completions.append(Completion(place, rate, actual.name if actual else self._raw_name(), budget, actual))
 
     def _last_level(self, kinds: tuple[str, ...]) -> Figure | None:
         for f in reversed(self.levels):
@@ -390,6 +432,7 @@ class _Parser:
 
     def _level(self, fig: Figure) -> None:
         self.claims.figures.append(fig)
+        self.sentence_figs.append(fig)
         self._as_part(fig)
         self.levels.append(fig)
         self.par_levels.append(fig)
@@ -423,8 +466,14 @@ class _Parser:
 
     def _open(self, cue: Token, toks: list[Token], i: int) -> None:
         total = self._last_level(("money", "count"))
-        if total is None and not self.levels and self.previous_levels and not self.par_levels:
-            total = self.previous_levels[-1]
+        opens_sentence = all(t.kind in ("ENUM", "COMMA", "COLON") for t in toks[:i])
+        if total is None and (opens_sentence or cue.kind == "RUXIA"):
+            # "…万元。其中：…" and "…万元。具体支出如下：" list the total of the sentence before
+            earlier = [f for f in self.par_levels if f.qty.kind in ("money", "count")]
+            if earlier:
+                total = earlier[-1]
+            elif toks[0].start == 0 and self.previous_levels and self.previous_levels[-1].qty.kind != "percent":
+                total = self.previous_levels[-1]  # "其中：" opening a paragraph lists the last one's total
         if total is None:
             return
         rest = [t for t in toks[i + 1:] if t.kind not in ("COLON", "STOP", "SPACE")]
@@ -433,6 +482,20 @@ class _Parser:
             self.across = _Frame(total, cue.text)
             return
         self.frames.append(_Frame(total, cue.text, self.paren))
+
+    def _open_within(self) -> None:
+        """"(在)基本支出中，人员经费…": a list of the parts of a total stated in an earlier sentence."""
+        words = [t for t in self.prefix if t.kind != "ENUM"]
+        if len(words) != 1 or words[0].kind != "WORD" or not (m := _WITHIN.match(words[0].text)):
+            return
+        name = clean_name(m.group(1))[0]
+        item = resolve(name, self.catalog)
+        for f in [*reversed(self.par_levels), *reversed(self.previous_levels)]:
+            if f.qty.kind == "money" and f.basis == "决算" and (
+                    f.name == name or (item is not None and f.item is not None and f.item.key == item.key
+                                       and qualifiers(f.name) == qualifiers(name))):
+                self.frames.append(_Frame(f, words[0].text, self.paren))
+                return
 
     def _enum(self, t: Token) -> None:
         style = enum_style(t.text)
@@ -448,36 +511,36 @@ class _Parser:
 
     def _emit(self, frame: _Frame) -> None:
         if frame.parts:
-            self.claims.breakdowns.append(Breakdown(frame.total, tuple(frame.parts), frame.cue))
+            self.closed_parts = list(frame.parts)
+            self.claims.breakdowns.append(Breakdown(frame.total, tuple(frame.parts), frame.cue, frame.partial))
 
     # -- changes ------------------------------------------------------------------------------------
 
     def _change_frame(self, kw: Token) -> _ChangeFrame:
         """The change a 增加/减少/上年为 belongs to: a new one when a name precedes it, else the open one."""
-        name_toks = []
-        for t in reversed(self.prefix):
-            if t is kw:
-                continue
-            if t.kind in ("WORD", "OPEN", "CLOSE"):
-                name_toks.append(t)
-            elif t.kind in ("CMP", "FROM", "INC", "DEC", "TO"):
-                continue
-            else:
-                break
-        name = clean_name("".join(x.text for x in reversed(name_toks)))[0]
-        name = re.sub(r"(?:与|较|比|同)$", "", name)
+        before = self.prefix[: self.prefix.index(kw)] if kw in self.prefix else self.prefix
+        before = [t for t in before if t.kind not in ("CMP", "FROM", "INC", "DEC", "TO")]
+        names = self._names(before)
+        name = re.sub(r"(?:与|较|比|同)$", "", names[-1]) if names else ""
         if self.changes and (not name or name == self.changes[-1].name):
             return self.changes[-1]
-        current = None
+        current, skip = None, False
         if name:
+            name = _stem(name)
             item = resolve(name, self.catalog)
-            for f in reversed(self.levels + self.previous_levels):
-                if f.name == name or (item is not None and f.item is not None and f.item.key == item.key):
+            for f in [*reversed(self.par_levels), *reversed(self.previous_levels)]:
+                if f.name == name or (item is not None and f.item is not None and f.item.key == item.key
+                                      and qualifiers(f.name) == qualifiers(name)):
                     current = f
                     break
-        else:
-            current = self._last_level(("money", "count")) or (self.previous_levels[-1] if self.previous_levels else None)
-        frame = _ChangeFrame(name or (current.name if current else ""), self._place(kw), current)
+        elif self.sentence_figs:  # the change is of the figure just stated (a rate's change is not checked)
+            last = self.sentence_figs[-1]
+            current = last if last.qty.kind != "percent" else None
+            skip = last.qty.kind == "percent"
+        else:  # "…万元。与上年相比，增加…": the sentence before, in the same paragraph
+            pool = [f for f in self.par_levels if f.qty.kind in ("money", "count")]
+            current = pool[-1] if pool else None
+        frame = _ChangeFrame(name or (current.name if current else ""), self._place(kw), current, skip=skip)
         self.changes.append(frame)
         return frame
 
@@ -498,7 +561,7 @@ class _Parser:
                 self._emit(frame)
         self.carry = keep
         for c in self.changes:
-            if c.delta is None and c.rate is None and c.previous is None:
+            if c.skip or (c.delta is None and c.rate is None and c.previous is None):
                 continue
             self.claims.changes.append(Change(c.place, c.name, c.current, c.delta, c.delta_sign, c.rate, c.rate_sign, c.previous))
         counts = [f for f in self.levels if f.qty.kind == "count"]
@@ -509,7 +572,11 @@ class _Parser:
                     self.claims.handled.append(Handled(received, done))
         if self.all_done:
             rates = tuple(f for f in self.rates if "办结" in f.name)
-            self.claims.all_done.append(AllDone(Place(self.par.line_at(0), self.sentence_text, self.index), rates))
+            self.claims.all_done.append(AllDone(self._place(self.all_done), rates))
+
+
+def _same_item(a: Figure, b: Figure) -> bool:
+    return a.name == b.name or (a.item is not None and b.item is not None and a.item.key == b.item.key)
 
 
 def _stem(name: str) -> str:
@@ -529,7 +596,7 @@ def document_year(doc: Document) -> int | None:
 def extract(doc: Document, catalog: Catalog | None = None) -> Claims:
     """Every figure and claim of a report, in reading order."""
     year = document_year(doc)
-    parser = _Parser(catalog or load_catalog(year))
+    parser = _Parser(catalog or load_catalog(year), year)
     for i, par in enumerate(doc.paragraphs):
         parser.paragraph(i, par)
     claims = parser.finish()

@@ -11,13 +11,14 @@ import re
 from dataclasses import dataclass
 
 from qidong_audit.catalog import Catalog
+from qidong_audit.claims.tokens import normalise
 
 _QUOTES = re.compile(r"[“”\"'‘’《》「」『』\s]")
 _LEAD = re.compile(
     r"^(?:其中|包括|以及|及|和|另外|此外|全年|本年度|本年|今年|当年|年度|年内|本单位|我单位|我局|本部门|单位|共计|累计|合计|共|实现|完成|"
     r"[,;:、]|\d+)"
 )
-_TRAIL = re.compile(r"(?:为|是|达到|达|共计|共|累计|总额为|合计为|约|实际|的|分别)$")
+_TRAIL = re.compile(r"(?:为|是|达到|达|共计|共|累计|总额为|合计为|约|实际|的|分别|各|均)$")
 _BASIS_TRAIL = re.compile(r"(?:年初)?(?<!公共)(?<!基金)(?<!经营)(决算数|决算|预算数|预算)$")
 _LAST_YEAR = re.compile(r"^(?:上年|去年|上一年度?|上年度)(?:同期)?")
 _BUDGET_LEAD = re.compile(r"^(?:年初|调整后?的?)?预算(?:安排)?")
@@ -51,15 +52,22 @@ def _c(table, panel, row, column=None, code=None, fiscal=False) -> CellSpec:
 
 # (pattern over the cleaned name, item). First match wins; patterns are anchored.
 _FIXED: list[tuple[str, Item]] = [
-    (r"(?:部门)?(?:收入总计|总收入|收入总额|收入总计数)", Item("收入总计", "收入总计", None, (_c("JS01", "收入", "总计"),))),
-    (r"(?:部门)?(?:支出总计|总支出|支出总额)", Item("支出总计", "支出总计", None, (_c("JS01", "支出", "总计"),))),
-    (r"(?:本年|当年)?收入(?:合计)?|本年收入合计", Item("本年收入合计", "本年收入合计", "收入总计", (
+    (r"(?:部门)?收入总计(?:数)?", Item("收入总计", "收入总计", None, (_c("JS01", "收入", "总计"),))),
+    (r"(?:部门)?支出总计(?:数)?", Item("支出总计", "支出总计", None, (_c("JS01", "支出", "总计"),))),
+    # 收入总额 / 总支出 … are 总计 in some reports and 本年收入/支出合计 in others: either cell will do
+    (r"(?:部门)?(?:总收入|收入总额)", Item("收入总额", "收入总额", None, (
+        _c("JS01", "收入", "总计"), _c("JS01", "收入", "本年收入合计")))),
+    (r"(?:部门)?(?:总支出|支出总额)", Item("支出总额", "支出总额", None, (
+        _c("JS01", "支出", "总计"), _c("JS01", "支出", "本年支出合计")))),
+    (r"(?:本年|当年)?收入(?:合计|小计)?", Item("本年收入合计", "本年收入合计", "收入总计", (
         _c("JS01", "收入", "本年收入合计"), _c("JS02", None, "合计", "本年收入合计")))),
-    (r"(?:部门)?(?:整体支出|本年支出(?:合计)?|当年支出(?:合计)?)", Item("本年支出合计", "本年支出合计", "支出总计", (
+    (r"(?:部门)?(?:整体支出|(?:本年|当年)?支出(?:合计|小计))|本年支出|当年支出", Item("本年支出合计", "本年支出合计", "支出总计", (
         _c("JS01", "支出", "本年支出合计"), _c("JS03", None, "合计", "本年支出合计")))),
-    (r"财政拨款(?:收入)?(?:合计|总额|总计|小计)?", Item("财政拨款收入", "财政拨款收入", "本年收入合计", (
+    (r"财政拨款收入总计", Item("财政拨款收入总计", "财政拨款收入总计", None, (_c("JS04", "收入", "总计", fiscal=True),))),
+    (r"财政拨款支出总计", Item("财政拨款支出总计", "财政拨款支出总计", None, (_c("JS04", "支出", "总计", "合计", fiscal=True),))),
+    (r"财政拨款(?:收入)?(?:合计|总额|小计)?", Item("财政拨款收入", "财政拨款收入", "本年收入合计", (
         _c("JS04", "收入", "本年收入合计", fiscal=True), _c("JS02", None, "合计", "财政拨款收入")))),
-    (r"财政拨款支出(?:合计|总额|总计|小计)?", Item("财政拨款支出", "财政拨款支出", None, (
+    (r"财政拨款支出(?:合计|总额|小计)?", Item("财政拨款支出", "财政拨款支出", None, (
         _c("JS04", "支出", "本年支出合计", "合计", fiscal=True),))),
     (r"一般公共预算(?:财政)?拨款(?:收入)?(?:合计)?", Item("一般公共预算财政拨款收入", "一般公共预算财政拨款收入", "财政拨款收入", (
         _c("JS01", "收入", "一般公共预算财政拨款"), _c("JS04", "收入", "一般公共预算财政拨款", fiscal=True)))),
@@ -79,9 +87,9 @@ _FIXED: list[tuple[str, Item]] = [
     (r"年初结转(?:和|与|及)?结余", Item("年初结转和结余", "年初结转和结余", "收入总计", (_c("JS01", "收入", "年初结转和结余"),))),
     (r"年末结转(?:和|与|及)?结余", Item("年末结转和结余", "年末结转和结余", "支出总计", (_c("JS01", "支出", "年末结转和结余"),))),
     (r"结余分配", Item("结余分配", "结余分配", "支出总计", (_c("JS01", "支出", "结余分配"),))),
-    (r"基本支出(?:合计)?", Item("基本支出", "基本支出", "本年支出合计", (
+    (r"(?:一般公共预算)?(?:财政拨款)?基本支出(?:合计|总额)?", Item("基本支出", "基本支出", "本年支出合计", (
         _c("JS03", None, "合计", "基本支出"), _c("JS05", None, "合计", "基本支出", fiscal=True)))),
-    (r"项目支出(?:合计)?", Item("项目支出", "项目支出", "本年支出合计", (
+    (r"(?:一般公共预算)?(?:财政拨款)?项目支出(?:合计|总额)?", Item("项目支出", "项目支出", "本年支出合计", (
         _c("JS03", None, "合计", "项目支出"), _c("JS05", None, "合计", "项目支出", fiscal=True)))),
     (r"上缴上级支出", Item("上缴上级支出", "上缴上级支出", "本年支出合计", (_c("JS03", None, "合计", "上缴上级支出"),))),
     (r"(?:事业单位)?经营支出", Item("经营支出", "经营支出", "本年支出合计", (_c("JS03", None, "合计", "经营支出"),))),
@@ -89,7 +97,7 @@ _FIXED: list[tuple[str, Item]] = [
         _c("JS03", None, "合计", "对附属单位补助支出"),))),
     (r"人员经费(?:支出)?(?:合计)?", Item("人员经费", "人员经费", "基本支出", (_c("JS06", "人员经费", "人员经费合计", fiscal=True),))),
     (r"(?:日常)?公用经费(?:支出)?(?:合计)?", Item("公用经费", "公用经费", "基本支出", (_c("JS06", "公用经费", "公用经费合计", fiscal=True),))),
-    (r"(?:一般公共预算)?(?:财政拨款)?(?:安排的)?三公经费(?:支出)?(?:合计|总额|小计)?", Item("三公经费", "“三公”经费", None, (
+    (r"(?:一般公共预算)?(?:财政拨款)?(?:安排的)?三公经费(?:财政拨款)?(?:支出)?(?:合计|总额|小计)?", Item("三公经费", "“三公”经费", None, (
         _c("JS07", None, None, "{basis}数/合计", fiscal=True),))),
     (r"因公出国\(?境?\)?(?:费|费用)?(?:支出)?", Item("因公出国(境)费", "因公出国（境）费", "三公经费", (
         _c("JS07", None, None, "{basis}数/因公出国(境)费", fiscal=True),))),
@@ -124,7 +132,7 @@ _ECONOMIC_PARENT = {"人员经费": "人员经费", "公用经费": "公用经�
 
 def clean_name(raw: str) -> tuple[str, str]:
     """The item name without quotes, time words and verbs, and the figure's basis (决算 / 预算 / 上年)."""
-    name = _QUOTES.sub("", raw)
+    name = _QUOTES.sub("", normalise(raw)).strip("、,;:")
     basis = "决算"
     for _ in range(6):
         before = name
@@ -224,3 +232,12 @@ def ancestors(item: Item) -> list[str]:
 def is_under(item: Item | None, other: Item | None) -> bool:
     """True when `item` is a strict part of `other` (人员经费 under 基本支出, a 款 under its 类)."""
     return item is not None and other is not None and other.key in ancestors(item)
+
+
+_QUALIFIERS = ("一般公共预算", "政府性基金", "国有资本经营", "财政拨款", "三公")
+
+
+def qualifiers(name: str) -> frozenset[str]:
+    """The fund words a name carries: 项目支出 and 一般公共预算项目支出 are one item to the tables, but not the
+    same base for a share."""
+    return frozenset(q for q in _QUALIFIERS if q in name)

@@ -67,6 +67,7 @@ class Breakdown:
     total: Figure
     parts: tuple[Figure, ...]
     cue: str
+    partial: bool = False  # 主要用于/主要包括: the parts need not add up to the total
 
 
 @dataclass(frozen=True, slots=True)

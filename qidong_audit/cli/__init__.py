@@ -9,6 +9,7 @@ import typer
 from qidong_audit import __version__
 from qidong_audit.cli import check as _check
 from qidong_audit.cli import inspect as _inspect
+from qidong_audit.cli import report as _report
 from qidong_audit.cli import rules as _rules
 
 app = typer.Typer(
@@ -35,6 +36,7 @@ def _main(
 
 app.command("check")(_check.check)
 app.command("inspect")(_inspect.inspect)
+app.command("report")(_report.report)
 app.add_typer(_rules.app, name="rules")
 
 

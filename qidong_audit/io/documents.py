@@ -102,9 +102,12 @@ def _markdown_line(s: str) -> str:
 
 
 def _wrapped_paragraphs(lines: list[str]) -> tuple[Paragraph, ...]:
-    """Lines wrapped mid-sentence (a PDF's text layer) joined back into paragraphs."""
+    """Lines wrapped mid-sentence (a PDF's text layer) joined back into paragraphs. A line ends its paragraph when
+    it ends a sentence, when it is short (a heading, a paragraph's last line), or when the next starts an item."""
+    lengths = sorted(len(s.strip()) for s in lines if s.strip())
+    width = lengths[int(0.8 * (len(lengths) - 1))] if lengths else 0
     out: list[Paragraph] = []
-    text, start, breaks = "", 0, []
+    text, start, breaks, last = "", 0, [], ""
     for n, raw in enumerate(lines, 1):
         s = raw.strip()
         if not s:
@@ -112,15 +115,17 @@ def _wrapped_paragraphs(lines: list[str]) -> tuple[Paragraph, ...]:
                 out.append(Paragraph(text, start, tuple(breaks)))
                 text, breaks = "", []
             continue
-        if text and (_ENDS_SENTENCE.search(text) or _STARTS_ITEM.match(s)):
+        if text and (_ENDS_SENTENCE.search(text) or _STARTS_ITEM.match(s) or len(last) < 0.7 * width):
             out.append(Paragraph(text, start, tuple(breaks)))
             text, breaks = "", []
         if not text:
             text, start = s, n
         else:
-            joint = " " if text[-1].isascii() and s[0].isascii() and text[-1].isalnum() and s[0].isalnum() else ""
+            # English words wrapped at a line end get their space back; digits and CJK join directly
+            joint = " " if text[-1].isascii() and s[0].isascii() and text[-1].isalpha() and s[0].isalpha() else ""
             breaks.append((len(text) + len(joint), n))
             text += joint + s
+        last = s
     if text:
         out.append(Paragraph(text, start, tuple(breaks)))
     return tuple(out)
