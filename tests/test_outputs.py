@@ -356,3 +356,10 @@ def test_pre_commit_hook_runs_the_console_script_on_workbooks():
     assert all(files.search(f"决算/a{suffix}") for suffix in (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods", ".et"))
     assert not any(files.search(name) for name in ("README.md", "data.csv", "index.html", "pom.xml"))
     assert _re.search(hook["exclude"], "决算/~$a.xlsx")
+
+
+def test_english_titles_cover_the_report_checks():
+    from qidong_audit.claims.rules import TEXT_RULES
+    from qidong_audit.render import english
+
+    assert set(TEXT_RULES) <= set(english()["rules"])
