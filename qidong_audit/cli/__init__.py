@@ -8,9 +8,11 @@ import typer
 
 from qidong_audit import __version__
 from qidong_audit.cli import check as _check
+from qidong_audit.cli import compare as _compare
 from qidong_audit.cli import inspect as _inspect
 from qidong_audit.cli import report as _report
 from qidong_audit.cli import rules as _rules
+from qidong_audit.cli import template as _template
 
 app = typer.Typer(
     name="qidong-audit",
@@ -37,6 +39,8 @@ def _main(
 app.command("check")(_check.check)
 app.command("inspect")(_inspect.inspect)
 app.command("report")(_report.report)
+app.command("compare")(_compare.compare)
+app.command("template")(_template.template)
 app.add_typer(_rules.app, name="rules")
 
 

@@ -47,6 +47,8 @@ def check(
     lang: Annotated[Lang, typer.Option("--lang", help="报告语言：zh（默认）或 en。")] = Lang.zh,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="同时列出因缺少表或行而无法检查的规则。")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="不在 stderr 打印汇总行。")] = False,
+    cycle: Annotated[bool, typer.Option("--cycle", help="预算对照决算：两份同一年度的工作簿（部门预算、部门决算），列出各项目和各类支出的完成率，提示超预算和年初预算为 0 的支出。")] = False,
+    cycle_report: Annotated[Optional[Path], typer.Option("--report", help="与 --cycle 一起：核对文字报告中“完成年初预算的 X%”的说法。")] = None,
 ) -> None:
     """审核工作簿：表内平衡、合计与明细、表间一致。"""
     from rich.markup import escape
@@ -85,6 +87,14 @@ def check(
             raise fail(str(exc)) from None
     options = AuditOptions(rounding=rounding.value, tolerance=tol, rules_files=tuple(str(r) for r in rules or ()),
                            year=year, suggest_rounding=suggest_rounding)
+    if cycle or cycle_report is not None:
+        if not cycle:
+            raise fail("--report 只能与 --cycle 一起使用（单独核对文字报告请用 qidong-audit report）")
+        if select or ignore or waivers or annotate or summary_csv or summary_xlsx or glob:
+            raise fail("--cycle 不能与 --select、--ignore、--waivers、--annotate、--summary-csv/xlsx、--glob 同用")
+        from qidong_audit.cli.compare import run_cycle
+
+        run_cycle(inputs, cycle_report, options, format, output, fail_on, lang, verbose, quiet)
     try:
         pack = load_rules(options)
         files = discover(inputs, glob)

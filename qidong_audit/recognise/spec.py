@@ -1,4 +1,8 @@
-"""The table definitions of a pack (tables.toml): titles, aliases, panels and column keys."""
+"""The table definitions of a pack (tables.toml): titles, aliases, panels and column keys.
+
+Each pack (packs/final: 部门决算, packs/budget: 部门预算) has its own aliases: "金额" is 决算数 in one and 预算数
+in the other. `all_tables()` puts every pack's tables in one set for recognition — titles decide — and
+`TableSet.own()` gives back the pack a recognised table's labels are read with."""
 
 from __future__ import annotations
 
@@ -28,12 +32,18 @@ class TableSpec:
     columns: tuple[ColumnSpec, ...]
     rows: frozenset[str]  # row labels rules may name
     class_rows_before: str | None  # in the 支出 panel, rows above this total are 功能分类 类 rows
+    pack: str = "final"  # the pack that defines it
 
 
 @dataclass(frozen=True, slots=True)
 class TableSet:
     tables: tuple[TableSpec, ...]
     aliases: dict[str, str]  # normalised variant → canonical
+    packs: tuple[TableSet, ...] = ()  # a combined set (all_tables): the packs it is made of
+
+    def own(self, spec: TableSpec) -> TableSet:
+        """The set whose aliases read this table's labels: its own pack's set (self for a single pack)."""
+        return next((p for p in self.packs if any(t is spec for t in p.tables)), self)
 
     def by_id(self, table_id: str) -> TableSpec | None:
         for t in self.tables:
@@ -68,6 +78,23 @@ def load_tables(pack: str = "final") -> TableSet:
                 columns=cols,
                 rows=frozenset(aliases.get(norm(r), norm(r)) if "/" not in r else r for r in t.get("rows", [])),
                 class_rows_before=t.get("class_rows_before"),
+                pack=pack,
             )
         )
     return TableSet(tuple(specs), aliases)
+
+
+PACKS = ("final", "budget")  # 部门决算 (JS01…), 部门预算 (YS01…)
+
+
+@lru_cache(maxsize=1)
+def all_tables() -> TableSet:
+    """Every pack's tables in one set: a sheet is recognised against all of them (its title decides). The
+    combined set has no aliases of its own: read a table's labels with `own(spec)`."""
+    packs = tuple(load_tables(p) for p in PACKS)
+    return TableSet(tuple(t for p in packs for t in p.tables), {}, packs)
+
+
+def pack_of(table_id: str) -> str:
+    """The pack a table id belongs to, by its prefix: JS → final, YS → budget."""
+    return "budget" if table_id.startswith("YS") else "final"

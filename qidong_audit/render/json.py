@@ -11,6 +11,7 @@ from decimal import Decimal
 
 from qidong_audit import __version__
 from qidong_audit.model import FileResult, Finding, Report, Severity, Table
+from qidong_audit.numbers import plain
 from qidong_audit.render import Context
 
 SCHEMA_VERSION = 1
@@ -74,6 +75,11 @@ def finding_entry(f: Finding, ctx: Context | None = None) -> dict:
 
 
 def render_report(report: Report, ctx: Context | None = None) -> str:
+    return json.dumps(document(report, ctx), ensure_ascii=False, indent=2) + "\n"
+
+
+def document(report: Report, ctx: Context | None = None) -> dict:
+    """The report as the JSON contract's object (render_report dumps it)."""
     errors = report.count(Severity.ERROR)
     summary = {
         "files": len(report.files),
@@ -92,7 +98,29 @@ def render_report(report: Report, ctx: Context | None = None) -> str:
         "files": [file_entry(f) for f in report.files],
         "findings": [finding_entry(f, ctx) for f in report.findings],
     }
+    return doc
+
+
+def render_comparison(comparison, ctx: Context | None = None) -> str:
+    """`compare` and `check --cycle`: the report's object plus the table of lines — `changes` (last year → this
+    year: old, new, change, percent) or `completion` (budget → final: budget, final, difference, rate)."""
+    doc = document(comparison.report, ctx)
+    if comparison.kind == "change":
+        names = ("changes", "old", "new", "change", "percent")
+    else:
+        names = ("completion", "budget", "final", "difference", "rate")
+    key, left, right, diff, pct = names
+    doc[key] = [
+        {"group": x.group, "item": x.item, "code": x.code, "table_id": x.table_id, "unit": x.unit,
+         left: plain(x.left, x.decimals), right: plain(x.right, x.decimals), diff: plain(x.difference, x.decimals),
+         pct: _amount(x.percent), f"{left}_cell": _where(x.left_ref), f"{right}_cell": _where(x.right_ref)}
+        for x in comparison.lines
+    ]
     return json.dumps(doc, ensure_ascii=False, indent=2) + "\n"
+
+
+def _where(ref: tuple[str, str | None, str | None] | None) -> dict | None:
+    return None if ref is None else {"file": ref[0], "sheet": ref[1], "cell": ref[2]}
 
 
 def render_inspection(files: list[FileResult]) -> str:

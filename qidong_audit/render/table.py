@@ -79,7 +79,8 @@ def _file_heading(fr: FileResult, ctx: Context | None = None) -> Text:
         bits.append(fr.department)
     if fr.year:
         bits.append(ctx.word("year", year=fr.year))
-    bits.append(ctx.word("recognised", n=len(fr.tables)))
+    if fr.tables or fr.unrecognised:  # a written report beside the workbooks (compare --report) has no tables
+        bits.append(ctx.word("recognised", n=len(fr.tables)))
     if fr.unrecognised:
         bits.append(ctx.word("unrecognised", names="、".join(fr.unrecognised)))
     t.append("  " + " · ".join(bits), style="dim")
@@ -146,3 +147,30 @@ def render_inspection(files: list[FileResult]) -> list:
         for name in fr.unrecognised:
             out.append(Text(f"未识别的工作表「{name}」：没有找到部门决算公开表的标题（如「支出决算表」）", style="yellow"))
     return out
+
+
+def render_lines(comparison, ctx: Context | None = None) -> RichTable:
+    """`compare` (上年 → 本年, 增减额, 增减率) or `check --cycle` (预算 → 决算, 差额, 完成率): items, then the 类."""
+    ctx = ctx or Context()
+    zh = ctx.lang == "zh"
+    if comparison.kind == "change":
+        heads = ("上年", "本年", "增减额", "增减率") if zh else ("Last year", "This year", "Change", "Change %")
+        title = "与上年比较" if zh else "Change on last year"
+    else:
+        heads = ("预算数", "决算数", "差额", "完成率") if zh else ("Budget", "Final", "Difference", "Completion")
+        title = "预算完成情况" if zh else "Budget completion"
+    table = RichTable(title=title, title_justify="left", title_style="bold", show_lines=False, expand=False)
+    table.add_column("项目" if zh else "Item")
+    table.add_column(ctx.word("unit"), no_wrap=True)
+    for head in heads:
+        table.add_column(head, justify="right", no_wrap=True)
+    group = None
+    for x in comparison.lines:
+        if group is not None and x.group != group:
+            table.add_section()
+        group = x.group
+        pct = "—" if x.percent is None else f"{x.percent}%"
+        table.add_row(x.item, ctx.unit(x.unit), fmt(x.left, x.decimals) if x.left is not None else "—",
+                      fmt(x.right, x.decimals) if x.right is not None else "—",
+                      fmt(x.difference, x.decimals) if x.difference is not None else "—", pct)
+    return table
