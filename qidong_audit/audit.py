@@ -18,7 +18,7 @@ from qidong_audit.io.limits import Limits
 from qidong_audit.model import FileResult, Finding, Report, Severity, Verdict
 from qidong_audit.numbers import RoundingPolicy
 from qidong_audit.recognise import recognise
-from qidong_audit.recognise.spec import load_tables
+from qidong_audit.recognise.spec import all_tables, load_tables, pack_of
 from qidong_audit.rules.engine import run_pack
 from qidong_audit.rules.index import build_indexes
 from qidong_audit.rules.pack import RulePack, builtin_pack, load_pack
@@ -82,22 +82,22 @@ def discover(paths: list[str], glob: str | None = None) -> list[str]:
 
 
 def _read(path: str, limits: Limits | None = None):
-    """Read and recognise one file: (FileResult, Recognised | None)."""
+    """Read and recognise one file: (FileResult, Recognised | None, the text of a PDF outside its tables)."""
     try:
         raw = read_workbook(path, limits)
     except ReadError as exc:
-        return FileResult(path, str(exc)), None
+        return FileResult(path, str(exc)), None, ()
     try:
-        rec = recognise(raw, load_tables())
+        rec = recognise(raw, all_tables())
     except Exception as exc:  # a bug met on one file's layout is that file's error, never a traceback
-        return FileResult(path, f"内部错误，未能识别表格：{type(exc).__name__}: {exc}"), None
+        return FileResult(path, f"内部错误，未能识别表格：{type(exc).__name__}: {exc}"), None, ()
     # Tables in id order (then sheet name and row), whatever the order of the sheets: the first of a duplicated
     # table is the one checked, and files[].tables reads the same when sheets are reordered.
     rec = replace(rec, tables=tuple(sorted(rec.tables, key=_table_order)))
     if not rec.tables:
         names = "、".join(s.name for s in raw.sheets) or "（无工作表）"
-        return FileResult(path, f"未识别出任何部门决算公开表（工作表：{names}）", (), rec.unrecognised), None
-    return FileResult(path, None, rec.tables, rec.unrecognised, rec.department, rec.year), rec
+        return FileResult(path, f"未识别出任何部门决算或预算公开表（工作表：{names}）", (), rec.unrecognised), None, ()
+    return FileResult(path, None, rec.tables, rec.unrecognised, rec.department, rec.year), rec, raw.text_lines
 
 
 def _table_order(t) -> tuple:
@@ -111,7 +111,7 @@ def inspect_file(path: str, limits: Limits | None = None) -> FileResult:
 
 def audit_file(path: str, pack: RulePack, options: AuditOptions) -> tuple[FileResult, list[Finding]]:
     tables = load_tables()
-    result, rec = _read(path, options.limits)
+    result, rec, text_lines = _read(path, options.limits)
     if rec is None:
         return result, []
     findings = list(rec.findings)
@@ -135,11 +135,31 @@ def audit_file(path: str, pack: RulePack, options: AuditOptions) -> tuple[FileRe
 
     catalog = load_catalog(options.year or rec.year)
     relations: list[Relation] = []
-    findings.extend(run_pack(pack, indexes, tables, options.policy, path, catalog, relations))
+    # Each rule pack runs on a workbook that holds its tables (JS… 决算 → `pack`, with the user's rules; YS… 预算 →
+    # the budget pack), read with that pack's aliases; a 预算 workbook is not told it lacks every 决算 table.
+    present = {pack_of(table_id) for table_id in indexes}
+    if "final" in present:
+        findings.extend(run_pack(pack, indexes, tables, options.policy, path, catalog, relations))
+    if "budget" in present:
+        findings.extend(run_pack(builtin_pack("budget"), indexes, load_tables("budget"), options.policy, path, catalog,
+                                 relations))
     findings = diagnose.apply(findings, diagnose.diagnose(relations))
     if options.suggest_rounding:
         findings = diagnose.apply_rounding_advice(findings, diagnose.rounding_advice(relations))
+    if text_lines:
+        findings.extend(_check_text(path, text_lines, result, options))
     return result, findings
+
+
+def _check_text(path: str, text_lines, result: FileResult, options: AuditOptions) -> list[Finding]:
+    """A published PDF's written part (情况说明), checked against the tables found in the same document."""
+    from qidong_audit.claims import check_document
+    from qidong_audit.io.documents import from_lines
+
+    pages = [page for page, _ in text_lines]
+    found = check_document(from_lines(path, [line for _, line in text_lines]), path, options.policy, result)
+    return [replace(f, message=f"{f.message}（第{pages[f.line - 1]}页）") if f.line and f.line <= len(pages) else f
+            for f in found]
 
 
 Progress = Callable[[int, int, str], None]  # (done, total, path just finished)

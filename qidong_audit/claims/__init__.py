@@ -40,16 +40,22 @@ def audit_report(text_path: str, tables_path: str | None = None, policy: Roundin
             workbook = Workbook(result)
     findings: list[Finding] = []
     if doc is not None:
-        year = None
-        if workbook is not None and workbook.result.year:
-            year = workbook.result.year
-        from qidong_audit.claims.grammar import document_year
-
-        catalog = load_catalog(year or document_year(doc))
-        claims = extract(doc, catalog)
-        findings = Judge(claims, text_path, policy, workbook, catalog).run()
+        findings = check_document(doc, text_path, policy, workbook.result if workbook is not None else None)
     findings.sort(key=lambda f: (f.line or 0, -f.severity.rank, f.rule, f.anchor))
     return Report(tuple(files), tuple(findings), policy.mode, policy.tolerance)
+
+
+def check_document(doc, path: str, policy: RoundingPolicy, tables: FileResult | None = None) -> list[Finding]:
+    """The findings on one document's claims; with `tables` (a recognised workbook), also against its cells."""
+    from qidong_audit.catalog import load_catalog
+    from qidong_audit.claims.grammar import document_year, extract
+    from qidong_audit.claims.tables import Workbook
+    from qidong_audit.claims.verdicts import Judge
+
+    workbook = Workbook(tables) if tables is not None and tables.error is None else None
+    year = workbook.result.year if workbook is not None and workbook.result.year else None
+    catalog = load_catalog(year or document_year(doc))
+    return Judge(extract(doc, catalog), path, policy, workbook, catalog).run()
 
 
 __all__ = ["audit_report", "Severity"]

@@ -101,6 +101,11 @@ def _markdown_line(s: str) -> str:
     return s
 
 
+def from_lines(path: str, lines: list[str]) -> Document:
+    """A document from lines already extracted elsewhere (the text outside a PDF's tables)."""
+    return Document(path, "pdf", _wrapped_paragraphs(lines))
+
+
 def _wrapped_paragraphs(lines: list[str]) -> tuple[Paragraph, ...]:
     """Lines wrapped mid-sentence (a PDF's text layer) joined back into paragraphs. A line ends its paragraph when
     it ends a sentence, when it is short (a heading, a paragraph's last line), or when the next starts an item."""

@@ -2,7 +2,8 @@
 (UTF-8, GBK/GB18030, with or without BOM). Each becomes raw sheets like calamine's, with merges from spans.
 
 Cells are text; whole numbers without a leading zero become int and decimals become Decimal (exactly as
-written), so recognition sees the same kinds of values as from a real workbook.
+written), so recognition sees the same kinds of values as from a real workbook. Each reader stops with a
+ReadError once the grid it builds passes `max_cells` (spans, ss:Index and long files cannot run away).
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ import io
 import re
 from decimal import Decimal
 from html.parser import HTMLParser
+
+from qidong_audit.io.limits import ReadError
 
 _INT = re.compile(r"^-?[1-9]\d{0,14}$|^0$")
 _DEC = re.compile(r"^-?\d{1,15}\.\d{1,10}$")
@@ -39,13 +42,22 @@ def decode(data: bytes, declared: bytes | None = None) -> str:
     if declared:
         name = declared.decode("ascii", "ignore").lower()
         candidates.append("gb18030" if name in ("gb2312", "gbk", "gb18030", "x-gbk") else name)
-    candidates += ["utf-8", "gb18030"]
+    candidates += ["utf-8"]
     for enc in candidates:
         try:
             return data.decode(enc)
         except (UnicodeDecodeError, LookupError):
             continue
-    return data.decode("gb18030", "replace")
+    # GBK, or a file pasted together from UTF-8 and GBK parts: decide line by line (a GBK line is almost
+    # never valid UTF-8; "\n" is never part of a GBK character).
+    return "".join(_decode_line(line) for line in data.splitlines(keepends=True))
+
+
+def _decode_line(line: bytes) -> str:
+    try:
+        return line.decode("utf-8")
+    except UnicodeDecodeError:
+        return line.decode("gb18030", "replace")
 
 
 class _Html(HTMLParser):
@@ -53,8 +65,9 @@ class _Html(HTMLParser):
 
     _BLOCKS = {"p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "br", "li", "caption", "title"}
 
-    def __init__(self) -> None:
+    def __init__(self, max_cells: int) -> None:
         super().__init__(convert_charrefs=True)
+        self.budget = max_cells  # cells and rows still allowed (spanned cells count too)
         self.rows: list[list[object]] = []
         self.merges: list[tuple[tuple[int, int], tuple[int, int]]] = []
         self.depth = 0
@@ -66,10 +79,16 @@ class _Html(HTMLParser):
         self.occupied: dict[tuple[int, int], bool] = {}
         self.skip = 0  # inside <script>/<style>
 
+    def _spend(self, cells: int) -> None:
+        self.budget -= cells
+        if self.budget < 0:
+            raise ReadError("网页表格过大：行、列和合并单元格展开后超过单元格上限（可用环境变量 QIDONG_AUDIT_MAX_CELLS 调整）")
+
     def _flush_text(self) -> None:
         t = " ".join("".join(self.text).split())
         self.text = []
         if t and self.depth == 0:
+            self._spend(1)
             self.rows.append([t])
 
     def handle_starttag(self, tag, attrs):
@@ -80,11 +99,13 @@ class _Html(HTMLParser):
             self._flush_text()
             self.depth += 1
         elif tag == "tr" and self.depth:
+            self._spend(1)
             self.current = []
             self.cursor = 0
             self.rows.append(self.current)
         elif tag in ("td", "th") and self.depth:
             if self.current is None:
+                self._spend(1)
                 self.current = []
                 self.cursor = 0
                 self.rows.append(self.current)
@@ -121,6 +142,7 @@ class _Html(HTMLParser):
         while self.occupied.get((r, c)):
             c += 1
         rowspan, colspan = self.span
+        self._spend(max(c + colspan - len(row), 0) + rowspan * colspan)
         while len(row) < c + colspan:
             row.append(None)
         row[c] = typed(text)
@@ -144,9 +166,9 @@ def _int(v: str | None) -> int:
         return 1
 
 
-def read_html(data: bytes) -> list[tuple[str, list[list[object]], list]]:
+def read_html(data: bytes, max_cells: int) -> list[tuple[str, list[list[object]], list]]:
     m = _CHARSET.search(data[:4096])
-    parser = _Html()
+    parser = _Html(max_cells)
     parser.feed(decode(data, m.group(1) if m else None))
     parser.close()
     rows = [[None if (isinstance(v, str) and not v) else v for v in r] for r in parser.rows]
@@ -156,12 +178,16 @@ def read_html(data: bytes) -> list[tuple[str, list[list[object]], list]]:
 _SS = "urn:schemas-microsoft-com:office:spreadsheet"
 
 
-def read_spreadsheetml(data: bytes) -> list[tuple[str, list[list[object]], list]]:
+def read_spreadsheetml(data: bytes, max_cells: int) -> list[tuple[str, list[list[object]], list]]:
     """SpreadsheetML 2003 (Excel "XML 表格"): Worksheet/Table/Row/Cell/Data with ss:Index and merges."""
-    from defusedxml import ElementTree
+    from defusedxml import DefusedXmlException, ElementTree
 
-    root = ElementTree.fromstring(data)
+    try:
+        root = ElementTree.fromstring(data)
+    except DefusedXmlException:
+        raise ReadError("XML 表格含有 DTD/实体声明（可能是“XML 炸弹”），工作簿不会这样写，拒绝读取") from None
     sheets = []
+    spent = 0
     for ws in root.iter(f"{{{_SS}}}Worksheet"):
         name = ws.get(f"{{{_SS}}}Name") or f"Sheet{len(sheets) + 1}"
         rows: list[list[object]] = []
@@ -169,22 +195,24 @@ def read_spreadsheetml(data: bytes) -> list[tuple[str, list[list[object]], list]
         for table in ws.iter(f"{{{_SS}}}Table"):
             r = -1
             for row in table.iter(f"{{{_SS}}}Row"):
-                idx = row.get(f"{{{_SS}}}Index")
-                r = int(idx) - 1 if idx and idx.isdigit() else r + 1
-                while len(rows) <= r:
-                    rows.append([])
+                r = _index(row.get(f"{{{_SS}}}Index"), r)
+                if r >= len(rows):
+                    spent += r + 1 - len(rows)
+                    _budget(spent, max_cells, name)
+                    rows.extend([] for _ in range(r + 1 - len(rows)))
                 line = rows[r]
                 c = -1
                 for cell in row.iter(f"{{{_SS}}}Cell"):
-                    cidx = cell.get(f"{{{_SS}}}Index")
-                    c = int(cidx) - 1 if cidx and cidx.isdigit() else c + 1
+                    c = _index(cell.get(f"{{{_SS}}}Index"), c)
                     data_el = cell.find(f"{{{_SS}}}Data")
                     text = "".join(data_el.itertext()) if data_el is not None else ""
-                    while len(line) <= c:
-                        line.append(None)
+                    if c >= len(line):
+                        spent += c + 1 - len(line)
+                        _budget(spent, max_cells, name)
+                        line.extend([None] * (c + 1 - len(line)))
                     line[c] = typed(text)
-                    across = int(cell.get(f"{{{_SS}}}MergeAcross") or 0)
-                    down = int(cell.get(f"{{{_SS}}}MergeDown") or 0)
+                    across = _count(cell.get(f"{{{_SS}}}MergeAcross"))
+                    down = _count(cell.get(f"{{{_SS}}}MergeDown"))
                     if across or down:
                         merges.append(((r, c), (r + down, c + across)))
                     c += across
@@ -192,11 +220,37 @@ def read_spreadsheetml(data: bytes) -> list[tuple[str, list[list[object]], list]
     return sheets
 
 
-def read_delimited(data: bytes, name: str) -> list[tuple[str, list[list[object]], list]]:
+def _index(text: str | None, previous: int) -> int:
+    """ss:Index is 1-based; without one (or with nonsense) the next place."""
+    if text and text.strip().isdigit() and len(text.strip()) <= 7:
+        return max(int(text) - 1, 0)
+    return previous + 1
+
+
+def _count(text: str | None) -> int:
+    """ss:MergeAcross / ss:MergeDown: how many more columns/rows the cell covers (nonsense reads as 0)."""
+    return min(int(text), 16_384) if text and text.strip().isdigit() and len(text.strip()) <= 7 else 0
+
+
+def _budget(spent: int, max_cells: int, sheet: str) -> None:
+    if spent > max_cells:
+        raise ReadError(f"XML 表格「{sheet}」过大：超过单元格上限 {max_cells:,}（可用环境变量 QIDONG_AUDIT_MAX_CELLS 调整）")
+
+
+def read_delimited(data: bytes, name: str, max_cells: int) -> list[tuple[str, list[list[object]], list]]:
     text = decode(data)
     head = text[:4096]
     delimiter = "\t" if head.count("\t") > head.count(",") else ","
-    rows = [[typed(v) for v in r] for r in csv.reader(io.StringIO(text), delimiter=delimiter)]
+    rows: list[list[object]] = []
+    spent = 0
+    try:
+        for r in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter):  # "\r" ends lines too (old Mac, Excel)
+            spent += max(len(r), 1)
+            if spent > max_cells:
+                raise ReadError(f"CSV 文件过大：超过单元格上限 {max_cells:,}（可用环境变量 QIDONG_AUDIT_MAX_CELLS 调整）")
+            rows.append([typed(v) for v in r])
+    except csv.Error as exc:
+        raise ReadError(f"CSV 格式错误（第 {len(rows) + 1} 行）：{exc}") from None
     return [(name, rows, None)]
 
 

@@ -2,41 +2,33 @@
 
 The format is sniffed from the bytes: real workbooks go to calamine (xlsx also gets a scan for formulas
 without cached values, error values and number formats); ".xls" files that are HTML, SpreadsheetML 2003 XML
-or CSV/TSV text go to the text readers.
+or CSV/TSV text go to the text readers. Every file is read in a child process (io/isolate.py) within the
+limits of io/limits.py; whatever goes wrong becomes one ReadError naming the problem.
 """
 
 from __future__ import annotations
 
 import io
 import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
 from qidong_audit.io import textual
+from qidong_audit.io.bounds import check_zip
+from qidong_audit.io.isolate import run_isolated
+from qidong_audit.io.limits import DEFAULT_LIMITS, MiB, Limits, ReadError
 from qidong_audit.io.xlsx_meta import SheetMeta, scan
+
+__all__ = ["DEFAULT_LIMITS", "Limits", "RawSheet", "RawWorkbook", "ReadError", "read_workbook", "sniff"]
 
 # Magic numbers: OLE2 compound file (real .xls, also encrypted xlsx), zip (xlsx/xlsm/xlsb/ods).
 _OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ZIP = b"PK\x03\x04"
+_ZIP_ERRORS = (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, OSError, ValueError, NotImplementedError,
+               EOFError, RuntimeError, UnicodeDecodeError)
 
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods", ".et", ".csv", ".tsv", ".htm", ".html", ".xml")
-
-
-@dataclass(frozen=True, slots=True)
-class Limits:
-    """Refuse a file before reading it when it is larger than these (zip bombs, runaway exports)."""
-
-    max_file_bytes: int = 200 * 1024 * 1024
-    max_unzipped_bytes: int = 500 * 1024 * 1024
-    max_ratio: int = 200  # uncompressed / compressed, for members over 1 MiB
-    max_cells: int = 5_000_000
-
-
-DEFAULT_LIMITS = Limits()
-
-
-class ReadError(Exception):
-    """The file cannot be audited; the message names the problem in the user's terms."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,13 +38,15 @@ class RawSheet:
     merges: list[tuple[tuple[int, int], tuple[int, int]]] | None  # 0-based ((r0, c0), (r1, c1)); None = unknown
     hidden: bool = False
     meta: SheetMeta | None = None  # xlsx only: formulas without value, error cells, displayed decimals
+    row_labels: list[str] | None = None  # PDF: where each row is ("第3页"), used in place of the sheet name
 
 
 @dataclass(frozen=True, slots=True)
 class RawWorkbook:
     path: str
-    format: str  # "xlsx" | "xls" | "ods" | "xlsb"
+    format: str  # "xlsx" | "xls" | "ods" | "xlsb" | "html" | "spreadsheetml" | "text" | "pdf"
     sheets: list[RawSheet]
+    text_lines: tuple[tuple[int, str], ...] = ()  # PDF: (page, line) of the text outside the tables
 
 
 def sniff(head: bytes, data: bytes) -> str:
@@ -67,11 +61,13 @@ def sniff(head: bytes, data: bytes) -> str:
                     return "xlsb"
                 if "xl/workbook.xml" in names:
                     return "xlsx"
-        except (zipfile.BadZipFile, OSError, ValueError, NotImplementedError, EOFError):
+        except _ZIP_ERRORS:
             raise ReadError("文件已损坏：不是有效的 xlsx（zip）文件") from None
         raise ReadError("zip 文件中没有工作簿（不是 xlsx/ods 文件）")
     if head.startswith(_OLE2):
         return "xls"
+    if head.startswith(b"%PDF-"):
+        return "pdf"
     if not head:
         raise ReadError("文件为空（0 字节）")
     stripped = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
@@ -79,20 +75,23 @@ def sniff(head: bytes, data: bytes) -> str:
         return "html"
     if stripped.startswith(b"<?xml"):
         return "spreadsheetml" if b"urn:schemas-microsoft-com:office:spreadsheet" in data[:4096] else "html"
-    if b"\x00" not in head and not head.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return "text"
-    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+    if b"\x00" not in head or head.startswith((b"\xff\xfe", b"\xfe\xff")):
         return "text"
     raise ReadError("无法识别的文件格式：不是 xlsx/xlsm/xls/xlsb/ods 工作簿，也不是网页、XML 或 CSV 表格")
 
 
-def read_workbook(path: str | Path, limits: Limits = DEFAULT_LIMITS) -> RawWorkbook:
-    """Read every sheet of a workbook. Raises ReadError (never another exception) for bad input."""
+def read_workbook(path: str | Path, limits: Limits | None = None) -> RawWorkbook:
+    """Read every sheet of a workbook. Raises ReadError (never another exception) for bad input.
+    Without `limits`, the defaults as overridden by QIDONG_AUDIT_* environment variables."""
+    limits = limits or Limits.from_env()
     p = Path(path)
     try:
         size = p.stat().st_size
         if size > limits.max_file_bytes:
-            raise ReadError(f"文件过大（{size // 1048576} MiB，上限 {limits.max_file_bytes // 1048576} MiB）")
+            raise ReadError(
+                f"文件过大（{size / MiB:.1f} MiB，上限 {limits.max_file_bytes // MiB} MiB；"
+                "可用环境变量 QIDONG_AUDIT_MAX_FILE_MB 调整）"
+            )
         data = p.read_bytes()
     except FileNotFoundError:
         raise ReadError("文件不存在") from None
@@ -100,9 +99,18 @@ def read_workbook(path: str | Path, limits: Limits = DEFAULT_LIMITS) -> RawWorkb
         raise ReadError("这是一个文件夹，不是文件") from None
     except OSError as exc:
         raise ReadError(f"无法读取文件：{exc.strerror or exc}") from None
+    if len(data) > limits.max_file_bytes:  # it grew between stat and read
+        raise ReadError(f"文件过大（上限 {limits.max_file_bytes // MiB} MiB）")
+    return run_isolated(_read, str(path), data, limits, timeout_s=limits.read_timeout_s,
+                        max_memory_bytes=limits.max_memory_bytes)
+
+
+def _read(path: str, data: bytes, limits: Limits) -> RawWorkbook:
     fmt = sniff(data[:512], data)
     if fmt in ("html", "spreadsheetml", "text"):
-        return _read_textual(str(path), fmt, data, p.stem)
+        return _read_textual(path, fmt, data, Path(path).stem, limits)
+    if fmt == "pdf":
+        return _read_pdf(path, data)
     metas: dict[str, SheetMeta] = {}
     if fmt in ("xlsx", "ods", "xlsb"):
         metas = _check_zip(data, fmt, limits)
@@ -113,7 +121,7 @@ def read_workbook(path: str | Path, limits: Limits = DEFAULT_LIMITS) -> RawWorkb
 
         wb = CalamineWorkbook.from_filelike(io.BytesIO(data))
     except Exception as exc:  # calamine raises several unrelated types for bad input
-        raise ReadError(f"无法打开工作簿（{fmt}）：{_short(exc)}") from None
+        raise ReadError(f"无法打开工作簿（{fmt}）：{_open_error(data, fmt, exc)}") from None
     sheets: list[RawSheet] = []
     meta = {m.name: m for m in _sheets_metadata(wb)}
     cells = 0
@@ -122,54 +130,79 @@ def read_workbook(path: str | Path, limits: Limits = DEFAULT_LIMITS) -> RawWorkb
             sheet = wb.get_sheet_by_name(name)
             cells += (sheet.total_height or 0) * (sheet.total_width or 0)
             if cells > limits.max_cells:
-                raise ReadError(f"工作表「{name}」过大（超过 {limits.max_cells:,} 个单元格的上限）")
+                raise ReadError(f"工作表「{name}」过大（工作簿超过 {limits.max_cells:,} 个单元格的上限；"
+                                "可用环境变量 QIDONG_AUDIT_MAX_CELLS 调整）")
             rows = sheet.to_python(skip_empty_area=False)
             merges = sheet.merged_cell_ranges
         except ReadError:
             raise
         except Exception as exc:
-            raise ReadError(f"工作表「{name}」无法读取：{_short(exc)}") from None
+            why = "文件中没有这张表的数据" if str(exc).strip() == name else _short(exc)
+            raise ReadError(f"工作表「{name}」无法读取：{why}") from None
         grid = [[None if v == "" else v for v in r] for r in rows]
         m = meta.get(name)
         hidden = m is not None and str(getattr(m, "visible", "")).lower().endswith("hidden")
         sheets.append(RawSheet(name, grid, list(merges) if merges is not None else None, hidden, metas.get(name)))
-    return RawWorkbook(str(path), fmt, sheets)
+    return RawWorkbook(path, fmt, sheets)
 
 
 def _check_zip(data: bytes, fmt: str, limits: Limits) -> dict[str, SheetMeta]:
     """Refuse zip bombs before anything is decompressed; scan xlsx sheet XML for what calamine hides."""
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as zf:
-            infos = zf.infolist()
-            total = sum(i.file_size for i in infos)
-            if total > limits.max_unzipped_bytes:
-                raise ReadError(f"解压后过大（{total // 1048576} MiB，上限 {limits.max_unzipped_bytes // 1048576} MiB），疑似压缩炸弹")
-            for i in infos:
-                if i.file_size > 1048576 and i.file_size > limits.max_ratio * max(i.compress_size, 1):
-                    raise ReadError(f"压缩比异常（{i.filename} 解压后放大 {i.file_size // max(i.compress_size, 1)} 倍），疑似压缩炸弹")
-            if fmt != "xlsx":
-                return {}
-            if any(i.flag_bits & 0x1 for i in infos):
-                raise ReadError("工作簿已加密（设有打开密码），无法读取")
-            return scan(zf)
+            check_zip(zf, fmt, limits)
+            return scan(zf, limits.max_cells) if fmt == "xlsx" else {}
     except ReadError:
         raise
-    except (zipfile.BadZipFile, OSError, ValueError, NotImplementedError, EOFError, RuntimeError) as exc:
+    except _ZIP_ERRORS as exc:
         raise ReadError(f"文件已损坏：{_short(exc)}") from None
 
 
-def _read_textual(path: str, fmt: str, data: bytes, stem: str) -> RawWorkbook:
+def _read_textual(path: str, fmt: str, data: bytes, stem: str, limits: Limits) -> RawWorkbook:
     try:
         if fmt == "html":
-            found = textual.read_html(data)
+            found = textual.read_html(data, limits.max_cells)
         elif fmt == "spreadsheetml":
-            found = textual.read_spreadsheetml(data)
+            found = textual.read_spreadsheetml(data, limits.max_cells)
         else:
-            found = textual.read_delimited(data, stem)
+            found = textual.read_delimited(data, stem, limits.max_cells)
+    except ReadError:
+        raise
     except Exception as exc:  # malformed markup or text: one clear message, never a traceback
         kind = {"html": "网页表格", "spreadsheetml": "XML 表格", "text": "CSV/TSV 文本"}[fmt]
         raise ReadError(f"无法解析{kind}：{_short(exc)}") from None
     return RawWorkbook(path, fmt, [RawSheet(name, rows, merges) for name, rows, merges in found])
+
+
+def _read_pdf(path: str, data: bytes) -> RawWorkbook:
+    """A published PDF: all pages as one grid, each row labelled with its page (io/pdf.py)."""
+    from qidong_audit.io.pdf import PdfError, read_pdf
+
+    try:
+        content = read_pdf(data)
+    except PdfError as exc:
+        raise ReadError(str(exc)) from None
+    labels = [f"第{p}页" for p in content.row_pages]
+    return RawWorkbook(path, "pdf", [RawSheet("PDF", content.rows, None, row_labels=labels)], tuple(content.lines))
+
+
+def _open_error(data: bytes, fmt: str, exc: Exception) -> str:
+    """What went wrong, in calamine's words. Opened from bytes, calamine tries every format and only says
+    "Cannot detect file format"; opened as a file named for the sniffed format it names the real fault."""
+    import tempfile
+
+    from python_calamine import CalamineWorkbook
+
+    if "detect file format" not in str(exc):
+        return _short(exc)
+    with tempfile.TemporaryDirectory() as folder:
+        probe = Path(folder) / f"probe.{fmt}"
+        probe.write_bytes(data)
+        try:
+            CalamineWorkbook.from_path(str(probe)).close()
+        except Exception as again:
+            return _short(again)
+    return _short(exc)
 
 
 def _sheets_metadata(wb: object) -> list:

@@ -1,16 +1,20 @@
 """What python-calamine cannot tell about an xlsx: formulas without a cached value, error values
-(#DIV/0!, #REF! — calamine reads both as empty), the decimals each number format displays, and hidden rows.
+(#DIV/0!, #REF! — calamine reads both as empty), the decimals each number format displays, hidden rows,
+and — before calamine allocates a sheet as one dense grid — how many rows × columns the sheet spans.
 
-A single pass of regular expressions over the sheet XML (about 1 ms for a standard workbook); nothing is
-evaluated and no entity is ever expanded.
+Regular expressions over the raw bytes of the sheet XML, a few MiB at a time (about 1 ms for a standard
+workbook, 1–2 s per million cells); nothing is evaluated and no entity is ever expanded.
 """
 
 from __future__ import annotations
 
 import re
 import zipfile
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from posixpath import dirname, join, normpath
+from posixpath import join, normpath
+
+from qidong_audit.io.limits import ReadError
 
 # Built-in number formats (ECMA-376 §18.8.30) → decimals shown; None = General (shows what it has).
 _BUILTIN_DECIMALS = {0: None, 1: 0, 2: 2, 3: 0, 4: 2, 9: 0, 10: 2, 37: 0, 38: 0, 39: 2, 40: 2, 41: 0, 42: 0, 43: 2, 44: 2}
@@ -20,11 +24,23 @@ _REL = re.compile(r"<(?:\w+:)?Relationship\b([^>]*)/?>")
 _NUMFMT = re.compile(r"<(?:\w+:)?numFmt\b([^>]*)/?>")
 _CELLXFS = re.compile(r"<(?:\w+:)?cellXfs\b[^>]*>(.*?)</(?:\w+:)?cellXfs>", re.S)
 _XF = re.compile(r"<(?:\w+:)?xf\b([^>]*)/?>")
-_ROW = re.compile(r"<(?:\w+:)?row\b([^>]*)>")
-_CELL = re.compile(r"<(?:\w+:)?c\b([^>]*?)(?:/>|>(.*?)</(?:\w+:)?c>)", re.S)
-_F = re.compile(r"<(?:\w+:)?f\b")
-_V = re.compile(r"<(?:\w+:)?v\b[^>]*?(?:/>|>(.*?)</(?:\w+:)?v>)", re.S)
-_A1 = re.compile(r"^([A-Z]{1,3})(\d+)$")
+
+# Sheet XML, as bytes. Cell addresses: the schema puts r before s and t, and every known writer keeps that order.
+# Two spellings of each pattern: unprefixed tags (every common writer) start with a literal, which re finds
+# several times faster; "<x:c" prefixed tags take the general one.
+_CELL_TAG = re.compile(rb"<(?:\w+:)?c[\s/>]")
+_CELL_TAG_PLAIN = re.compile(rb"<c[\s/>]")
+_CELL_REF = re.compile(rb'<(?:\w+:)?c\s+r="([A-Za-z]*)(\d{0,12})"(?:[^>]*?\ss="(\d+)")?')
+_CELL_REF_PLAIN = re.compile(rb'<c\s+r="([A-Za-z]*)(\d{0,12})"(?:[^>]*?\ss="(\d+)")?')
+_HIDDEN_ROW = re.compile(rb'<(?:\w+:)?row\s([^>]*?\bhidden="(?:1|true)"[^>]*)>')
+_FORMULA = re.compile(rb"<(?:\w+:)?f[\s/>]")
+_ERROR_TYPE = re.compile(rb'\st="e"')
+_OPEN_CELL = re.compile(rb"<(?:\w+:)?c\s([^>]*?)/?>")
+_VALUE = re.compile(rb"<(?:\w+:)?v\b[^>]*?(?:/>|>([^<]*)</(?:\w+:)?v>)")
+_END_CELL = re.compile(rb"</(?:\w+:)?c>|<(?:\w+:)?c[\s/>]")
+_ROW_OR_CELL = re.compile(rb"<(?:\w+:)?(row|c)(?=[\s/>])([^>]*?)(/?)>|</(?:\w+:)?row>")
+_CHUNK = 4 << 20
+_MAX_ROWS, _MAX_COLS = 1_048_576, 16_384  # Excel's own grid
 
 
 @dataclass
@@ -40,14 +56,23 @@ def _attrs(text: str) -> dict[str, str]:
     return {k.split(":")[-1]: v for k, v in _ATTR.findall(text)}
 
 
+def _battrs(text: bytes) -> dict[str, str]:
+    return _attrs(text.decode("utf-8", "replace"))
+
+
+def _col(letters: bytes) -> int:
+    """"C" → 3 (1-based)."""
+    col = 0
+    for ch in letters.upper():
+        col = col * 26 + ch - 64
+    return col
+
+
 def _rc(ref: str) -> tuple[int, int] | None:
-    m = _A1.match(ref)
+    m = re.match(r"^([A-Z]{1,3})(\d{1,7})$", ref)
     if not m:
         return None
-    col = 0
-    for ch in m.group(1):
-        col = col * 26 + ord(ch) - 64
-    return int(m.group(2)) - 1, col - 1
+    return int(m.group(2)) - 1, _col(m.group(1).encode()) - 1
 
 
 def format_decimals(code: str) -> int | None:
@@ -81,7 +106,7 @@ def _style_decimals(zf: zipfile.ZipFile, names: set[str]) -> list[int | None]:
     return out
 
 
-def _sheet_paths(zf: zipfile.ZipFile, names: set[str]) -> dict[str, str]:
+def sheet_paths(zf: zipfile.ZipFile, names: set[str]) -> dict[str, str]:
     """Sheet name → part name inside the zip."""
     if "xl/workbook.xml" not in names:
         return {}
@@ -104,32 +129,144 @@ def _unescape(s: str) -> str:
     return s.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", '"').replace("&apos;", "'").replace("&amp;", "&")
 
 
-def scan(zf: zipfile.ZipFile) -> dict[str, SheetMeta]:
+def scan(zf: zipfile.ZipFile, max_cells: int) -> dict[str, SheetMeta]:
+    """Every sheet's metadata. Raises ReadError when the sheets would span more than max_cells rows × columns
+    (in total), before calamine is asked to allocate them."""
     names = set(zf.namelist())
     styles = _style_decimals(zf, names)
+    shown = {str(i).encode(): d for i, d in enumerate(styles) if d is not None}
     out: dict[str, SheetMeta] = {}
-    for sheet, path in _sheet_paths(zf, names).items():
-        xml = zf.read(path).decode("utf-8", "replace")
+    total = 0
+    for sheet, path in sheet_paths(zf, names).items():
+        xml = zf.read(path)
         meta = SheetMeta()
-        for a in map(_attrs, _ROW.findall(xml)):
-            if a.get("hidden") in ("1", "true") and a.get("r", "").isdigit():
-                meta.hidden_rows.add(int(a["r"]) - 1)
-        for attrs, body in _CELL.findall(xml):
-            a = _attrs(attrs)
-            rc = _rc(a.get("r", ""))
-            if rc is None:
-                continue
-            body = body or ""
-            if _F.search(body):
-                meta.formulas += 1
-                v = _V.search(body)
-                if v is None or not (v.group(1) or "").strip():
-                    meta.formula_without_value.add(rc)
-            if a.get("t") == "e":
-                v = _V.search(body)
-                meta.errors[rc] = _unescape((v.group(1) if v else "") or "#错误")
-            s = a.get("s")
-            if s is not None and s.isdigit() and int(s) < len(styles) and styles[int(s)] is not None:
-                meta.decimals[rc] = styles[int(s)]
+        rows, cols = _extent(xml, sheet, max_cells - total, meta, shown)
+        total += rows * cols
+        if b"hidden=" in xml:  # the plain `in` tests skip a slower search through sheets that have none
+            for attrs in _HIDDEN_ROW.findall(xml):
+                r = _battrs(attrs).get("r", "")
+                if r.isdigit():
+                    meta.hidden_rows.add(int(r) - 1)
+        if b"<f" in xml or b":f" in xml:
+            _formulas(xml, meta)
+        if b't="e"' in xml:
+            _errors(xml, meta)
         out[sheet] = meta
     return out
+
+
+def _chunks(xml: bytes) -> Iterator[bytes]:
+    """The XML in pieces of a few MiB, cut just before a cell tag so that no tag is split."""
+    start = 0
+    while start < len(xml):
+        end = start + _CHUNK
+        if end < len(xml):
+            m = _CELL_TAG.search(xml, end)
+            end = m.start() if m else len(xml)
+        yield xml[start:end]
+        start = end
+
+
+def _extent(xml: bytes, sheet: str, budget: int, meta: SheetMeta, shown: dict[bytes, int]) -> tuple[int, int]:
+    """(rows, columns) the sheet spans from A1, as calamine will lay it out; records number-format decimals
+    on the way. Raises ReadError as soon as the extent passes the budget or leaves Excel's grid.
+
+    The fast path reads the address of cells written `<c r="B7" …>` (r first, as the schema orders it); a
+    sheet with any other cell is laid out again tag by tag, like calamine does."""
+    prefixed = b":c " in xml or b":c>" in xml
+    tag, ref = (_CELL_TAG, _CELL_REF) if prefixed else (_CELL_TAG_PLAIN, _CELL_REF_PLAIN)
+    rows = cols = cells = addressed = 0
+    col_of: dict[bytes, int] = {}
+    for chunk in _chunks(xml):
+        cells += len(tag.findall(chunk))
+        found = ref.findall(chunk)
+        letters_here = {f[0] for f in found}
+        for letters in letters_here - col_of.keys():
+            col_of[letters] = _col(letters) if 0 < len(letters) <= 3 else _MAX_COLS + 1
+        digits = [f[1] for f in found if f[1]]
+        addressed += len(found)
+        if digits:
+            rows = max(rows, max(map(int, digits)))
+        cols = max(cols, max((col_of[x] for x in letters_here), default=0))
+        _check(sheet, rows, cols, budget)
+        if shown:
+            meta.decimals.update({(int(d) - 1, col_of[c] - 1): shown[s] for c, d, s in found if s in shown and d})
+    if cells > addressed:  # cells without an address take the next place in their row: lay them out
+        rows, cols = _extent_unaddressed(xml, sheet, budget)
+    return rows, cols
+
+
+def _extent_unaddressed(xml: bytes, sheet: str, budget: int) -> tuple[int, int]:
+    row = rows = cols = 0
+    col = 0
+    for m in _ROW_OR_CELL.finditer(xml):
+        tag, attrs, closed = m.group(1), m.group(2), m.group(3)
+        if tag is None:
+            continue
+        a = _battrs(attrs)
+        ref = a.get("r", "")
+        if tag == b"row":
+            row = int(ref) if ref.isdigit() and len(ref) <= 7 else row + 1
+            col = 0
+            continue
+        rc = re.match(r"^([A-Za-z]*)(\d*)$", ref)
+        if ref and rc:
+            col = _col(rc.group(1).encode()) if 0 < len(rc.group(1)) <= 3 else _MAX_COLS + 1
+            if rc.group(2):
+                row = int(rc.group(2)) if len(rc.group(2)) <= 7 else _MAX_ROWS + 1
+        else:
+            col += 1
+        rows, cols = max(rows, row), max(cols, col)
+        _check(sheet, rows, cols, budget)
+    return rows, cols
+
+
+def _check(sheet: str, rows: int, cols: int, budget: int) -> None:
+    if rows > _MAX_ROWS or cols > _MAX_COLS:
+        raise ReadError(f"工作表「{sheet}」的单元格地址超出 Excel 的范围（1,048,576 行 × 16,384 列），文件已损坏")
+    if rows * cols > budget:
+        raise ReadError(
+            f"工作表「{sheet}」过大：至少 {rows:,} 行 × {cols:,} 列，超过单元格上限 {budget:,}"
+            "（可用环境变量 QIDONG_AUDIT_MAX_CELLS 调整）"
+        )
+
+
+def _cell_around(xml: bytes, pos: int) -> tuple[tuple[int, int] | None, bytes]:
+    """The address and body of the cell whose content holds position `pos` (None outside cells, e.g. the
+    <xm:f> of a data validation)."""
+    start = max(xml.rfind(b"<c ", 0, pos), xml.rfind(b":c ", 0, pos))
+    if start < 0:
+        return None, b""
+    m = _OPEN_CELL.match(xml, start if xml[start:start + 1] == b"<" else xml.rfind(b"<", 0, start))
+    if m is None or m.end() > pos or xml[m.end() - 2:m.end()] == b"/>":
+        return None, b""
+    end = _END_CELL.search(xml, m.end())
+    stop = end.start() if end else len(xml)
+    if stop < pos:
+        return None, b""
+    return _rc(_battrs(m.group(1)).get("r", "")), xml[m.end():stop]
+
+
+def _formulas(xml: bytes, meta: SheetMeta) -> None:
+    for f in _FORMULA.finditer(xml):
+        rc, body = _cell_around(xml, f.start())
+        if rc is None or rc in meta.formula_without_value:
+            continue
+        meta.formulas += 1
+        v = _VALUE.search(body)
+        if v is None or not (v.group(1) or b"").strip():
+            meta.formula_without_value.add(rc)
+
+
+def _errors(xml: bytes, meta: SheetMeta) -> None:
+    for t in _ERROR_TYPE.finditer(xml):
+        tag = xml.rfind(b"<", 0, t.start())
+        m = _OPEN_CELL.match(xml, tag)
+        if m is None or m.end() < t.end():
+            continue
+        rc = _rc(_battrs(m.group(1)).get("r", ""))
+        if rc is None:
+            continue
+        end = _END_CELL.search(xml, m.end())
+        v = _VALUE.search(xml[m.end():end.start() if end else len(xml)])
+        meta.errors[rc] = _unescape(((v.group(1) if v else b"") or b"#\xe9\x94\x99\xe8\xaf\xaf").decode("utf-8", "replace"))

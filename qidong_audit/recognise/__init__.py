@@ -9,7 +9,7 @@ from qidong_audit.io import RawWorkbook
 from qidong_audit.model import Column, Finding, Severity, Table, Verdict
 from qidong_audit.recognise.blocks import department_of, find_blocks, unit_of, year_of
 from qidong_audit.recognise.layout import a1, analyse, build_rows
-from qidong_audit.recognise.spec import TableSet, load_tables
+from qidong_audit.recognise.spec import TableSet, all_tables
 from qidong_audit.recognise.text import cell_text
 
 # Published precision by unit: 万元 tables print 0.01; 元 tables print whole 元 or 分.
@@ -26,7 +26,8 @@ class Recognised:
 
 
 def recognise(raw: RawWorkbook, tables: TableSet | None = None) -> Recognised:
-    tables = tables or load_tables()
+    """Every standard table in the workbook; by default against every pack (决算 and 预算 titles)."""
+    tables = tables or all_tables()
     out: list[Table] = []
     findings: list[Finding] = []
     unrecognised: list[str] = []
@@ -74,6 +75,8 @@ def _class_lookup(year: int | None):
 def _table(path: str, block, tables: TableSet, lead: list[str], dept: str | None, year: int | None):
     spec = block.spec
     sheet = block.sheet
+    tables = tables.own(spec)  # labels are read with the aliases of the table's own pack
+    sheet_name = sheet.row_labels[block.title_row] if sheet.row_labels else sheet.name  # a PDF's page
     layout = analyse(block, spec, tables)
     rows, bad = build_rows(block, spec, layout, tables, _class_lookup(year))
     unit = unit_of(lead)
@@ -91,7 +94,7 @@ def _table(path: str, block, tables: TableSet, lead: list[str], dept: str | None
         table_id=spec.table_id,
         title=spec.title,
         printed_title=block.printed_title,
-        sheet=sheet.name,
+        sheet=sheet_name,
         unit=unit or "万元",
         unit_known=unit is not None,
         decimals=decimals,
@@ -104,14 +107,14 @@ def _table(path: str, block, tables: TableSet, lead: list[str], dept: str | None
         empty_note=layout.note if layout.note and ("无数据" in layout.note or "为空" in layout.note) else None,
         code_layout=_code_layout(layout),
     )
-    where = f"{spec.title}（工作表「{sheet.name}」）"
+    where = f"{spec.title}（工作表「{sheet_name}」）"
     if unit is None:
-        issues.append(_finding(path, "QA.unit-missing", Severity.INFO, f"{where} 未找到金额单位行，按万元处理", sheet.name, a1(block.title_row, 0), spec.table_id, "unit"))
+        issues.append(_finding(path, "QA.unit-missing", Severity.INFO, f"{where} 未找到金额单位行，按万元处理", sheet_name, a1(block.title_row, 0), spec.table_id, "unit"))
     if not columns:
-        issues.append(_finding(path, "QA.no-columns", Severity.WARNING, f"{where} 未能识别金额列（表头无法识别），本表不参与检查", sheet.name, a1(block.title_row, 0), spec.table_id, "columns"))
+        issues.append(_finding(path, "QA.no-columns", Severity.WARNING, f"{where} 未能识别金额列（表头无法识别），本表不参与检查", sheet_name, a1(block.title_row, 0), spec.table_id, "columns"))
     for cell in bad:
         issues.append(
-            _finding(path, "QA.bad-amount", Severity.ERROR, f"{where} {cell.a1} 的内容「{cell.text}」不是金额", sheet.name, cell.a1, spec.table_id, cell.a1, cell.text)
+            _finding(path, "QA.bad-amount", Severity.ERROR, f"{where} {cell.a1} 的内容「{cell.text}」不是金额", sheet_name, cell.a1, spec.table_id, cell.a1, cell.text)
         )
     for cell in cells:
         shown = cell.shown if cell.shown is not None else decimals
@@ -122,7 +125,7 @@ def _table(path: str, block, tables: TableSet, lead: list[str], dept: str | None
                     "QA.hidden-precision",
                     Severity.WARNING,
                     f"{where} {cell.a1} 的值 {cell.text} 有 {cell.decimals} 位小数，而只显示 {shown} 位（隐藏精度，打印的数字可能对不上合计）",
-                    sheet.name,
+                    sheet_name,
                     cell.a1,
                     spec.table_id,
                     cell.a1,
@@ -136,7 +139,7 @@ def _table(path: str, block, tables: TableSet, lead: list[str], dept: str | None
         else:
             text = f"{where} {cell.a1} 是错误值 {cell.unknown}，其值未知，依赖它的检查无法进行"
             severity = Severity.ERROR
-        issues.append(_finding(path, "QA.unknown-value", severity, text, sheet.name, cell.a1, spec.table_id, cell.a1, cell.unknown))
+        issues.append(_finding(path, "QA.unknown-value", severity, text, sheet_name, cell.a1, spec.table_id, cell.a1, cell.unknown))
     hidden = sheet.meta.hidden_rows if sheet.meta else set()
     for row in rows:
         if row.row in hidden and any(c.value is not None for c in row.cells.values()):
@@ -144,7 +147,7 @@ def _table(path: str, block, tables: TableSet, lead: list[str], dept: str | None
             issues.append(
                 _finding(path, "QA.hidden-row", Severity.WARNING,
                          f"{where} 第{row.row + 1}行「{row.display}」被隐藏，但它的金额参与合计；请确认打印件中是否缺少这一行",
-                         sheet.name, first.a1, spec.table_id, f"hidden|{row.code or row.key}")
+                         sheet_name, first.a1, spec.table_id, f"hidden|{row.code or row.key}")
             )
     return table, issues
 

@@ -32,17 +32,28 @@ class Block:
 
 def match_title(text: str, tables: TableSet) -> TableSpec | None:
     """The table whose longest alias occurs in the text ("财政拨款收入支出决算总表" beats "收入支出决算总表")."""
+    if len(text) > 20 * _MAX_TITLE_LEN:  # no title, however spaced out; spares normalising huge cells
+        return None
     n = norm(text)
     if not n or n.startswith(("注", "说明")) or len(n) > _MAX_TITLE_LEN:
         return None
     n = n.translate(_TITLE_PUNCT)
     best: tuple[int, TableSpec] | None = None
-    for spec in tables.tables:
-        for alias in spec.aliases:
-            alias = alias.translate(_TITLE_PUNCT)
-            if alias in n and (best is None or len(alias) > best[0]):
-                best = (len(alias), spec)
+    for alias, spec in _title_aliases(tables):
+        if alias in n and (best is None or len(alias) > best[0]):
+            best = (len(alias), spec)
     return best[1] if best else None
+
+
+_ALIASES: dict[int, tuple[TableSet, list[tuple[str, TableSpec]]]] = {}
+
+
+def _title_aliases(tables: TableSet) -> list[tuple[str, TableSpec]]:
+    """Every alias without list punctuation, computed once per table set (match_title runs on every text row)."""
+    hit = _ALIASES.get(id(tables))
+    if hit is None or hit[0] is not tables:
+        hit = _ALIASES[id(tables)] = (tables, [(a.translate(_TITLE_PUNCT), s) for s in tables.tables for a in s.aliases])
+    return hit[1]
 
 
 def find_blocks(sheet: RawSheet, tables: TableSet) -> list[Block]:

@@ -32,6 +32,13 @@ def a1(row: int, col: int) -> str:
     return f"{letters}{row + 1}"
 
 
+def _holdable(d: Decimal) -> bool:
+    """An amount a spreadsheet can hold: under 10¹⁶, at most 20 significant digits and 20 decimals. Text like
+    "1e999999999" or a cell of 30,000 digits is no amount, and would overflow every check that adds it."""
+    exp = d.as_tuple().exponent
+    return isinstance(exp, int) and exp >= -20 and len(d.as_tuple().digits) <= 20 and d.adjusted() < 16
+
+
 def _whole(value: object) -> int | None:
     """A number that is a whole number (codes, 栏次), as int; None otherwise."""
     if isinstance(value, bool):
@@ -354,20 +361,19 @@ def build_rows(block: Block, spec: TableSpec, layout: Layout, tables: TableSet, 
     merge_end = {(r0, c0): c1 for (r0, c0), (_r1, c1) in (sheet.merges or []) if c1 > c0}
     meta = sheet.meta
     npanels = len(layout.panel_names)
+    panel_cols = {p: [c for c in layout.columns if c.panel == p] for p in range(npanels)}  # once, not per row
     for r in data_rows:
         raw = sheet.rows[r] if r < len(sheet.rows) else []
         absorbed: set[int] = set()
         for p, pname in enumerate(layout.panel_names):
             if p in absorbed:
                 continue
-            cols = [c for c in layout.columns if c.panel == p]
-            amount_panel = _absorb(layout, p, npanels, r, merge_end, absorbed)
+            cols = panel_cols[p]
+            amount_panel = _absorb(panel_cols, p, npanels, r, merge_end, absorbed)
             if sheet.merges is None and amount_panel == p:
-                amount_panel = _absorb_unmerged(layout, p, npanels, raw, absorbed)
+                amount_panel = _absorb_unmerged(panel_cols, p, npanels, raw, absorbed)
             if amount_panel != p:
-                cols = [c for c in cols if c.role != "amount"] + [
-                    c for c in layout.columns if c.panel == amount_panel and c.role == "amount"
-                ]
+                cols = [c for c in cols if c.role != "amount"] + [c for c in panel_cols[amount_panel] if c.role == "amount"]
             label, code = "", None
             parts: dict[str, str | None] = {}
             for c in cols:
@@ -395,6 +401,8 @@ def build_rows(block: Block, spec: TableSpec, layout: Layout, tables: TableSet, 
                     continue
                 v = raw[c.col] if c.col < len(raw) else None
                 parsed = parse_amount(v)
+                if parsed.number and not _holdable(parsed.value):
+                    parsed = replace(parsed, value=None, number=False, decimals=0)  # reported as not an amount
                 shown, unknown = None, None
                 if meta is not None:
                     shown = meta.decimals.get((r, c.col))
@@ -402,7 +410,8 @@ def build_rows(block: Block, spec: TableSpec, layout: Layout, tables: TableSet, 
                         unknown = meta.errors[(r, c.col)]
                     elif (r, c.col) in meta.formula_without_value and parsed.blank:
                         unknown = "公式无缓存值"
-                cell = Cell(sheet.name, a1(r, c.col), r, c.col, parsed.value, parsed.text or (unknown or ""), parsed.decimals, shown, unknown)
+                where = sheet.row_labels[r] if sheet.row_labels else sheet.name  # PDF rows carry their page
+                cell = Cell(where, a1(r, c.col), r, c.col, parsed.value, parsed.text or (unknown or ""), parsed.decimals, shown, unknown)
                 if not parsed.number and not parsed.blank and unknown is None:
                     bad.append(cell)
                 cells[c.key] = cell
@@ -414,16 +423,16 @@ def build_rows(block: Block, spec: TableSpec, layout: Layout, tables: TableSet, 
     return out, bad
 
 
-def _absorb(layout: Layout, p: int, npanels: int, r: int, merge_end: dict, absorbed: set[int]) -> int:
+def _absorb(panel_cols: dict[int, list[ColumnRole]], p: int, npanels: int, r: int, merge_end: dict, absorbed: set[int]) -> int:
     """A label merged across the next panels' label columns ("公用经费合计" spanning two column groups)
     takes its amount from the last panel it covers; those panels have no row of their own here."""
-    ends = [merge_end.get((r, c.col)) for c in layout.columns if c.panel == p and (c.role == "label" or c.role.startswith("code"))]
+    ends = [merge_end.get((r, c.col)) for c in panel_cols[p] if c.role == "label" or c.role.startswith("code")]
     end = max((e for e in ends if e is not None), default=None)
     if end is None:
         return p
     target = p
     for q in range(p + 1, npanels):
-        keys = [c.col for c in layout.columns if c.panel == q and (c.role == "label" or c.role.startswith("code"))]
+        keys = [c.col for c in panel_cols[q] if c.role == "label" or c.role.startswith("code")]
         if keys and all(col <= end for col in keys):
             absorbed.add(q)
             target = q
@@ -432,14 +441,14 @@ def _absorb(layout: Layout, p: int, npanels: int, r: int, merge_end: dict, absor
     return target
 
 
-def _absorb_unmerged(layout: Layout, p: int, npanels: int, raw: list[object], absorbed: set[int]) -> int:
+def _absorb_unmerged(panel_cols: dict[int, list[ColumnRole]], p: int, npanels: int, raw: list[object], absorbed: set[int]) -> int:
     """Without merge information (ods): a labelled row with no amount of its own, followed by panels whose
     code and label cells are empty, takes the amount printed under the last of them."""
     def keys(q: int) -> list[int]:
-        return [c.col for c in layout.columns if c.panel == q and (c.role == "label" or c.role.startswith("code"))]
+        return [c.col for c in panel_cols[q] if c.role == "label" or c.role.startswith("code")]
 
     def amounts(q: int) -> list[object]:
-        return [raw[c.col] for c in layout.columns if c.panel == q and c.role == "amount" and c.col < len(raw)]
+        return [raw[c.col] for c in panel_cols[q] if c.role == "amount" and c.col < len(raw)]
 
     def filled(cols: list[int]) -> bool:
         return any(c < len(raw) and raw[c] not in (None, "") for c in cols)

@@ -14,12 +14,18 @@ _ORDINAL = re.compile(
 _SUBSET = re.compile(r"^其中[:：]?")
 
 
-@lru_cache(maxsize=65536)
 def norm(text: str) -> str:
     """NFKC (full-width → half-width, （）→()), no whitespace at all, no quotes."""
+    return _norm(text) if len(text) <= 256 else _normalise(text)  # the cache keeps labels, not whole essays
+
+
+def _normalise(text: str) -> str:
     s = unicodedata.normalize("NFKC", text)
     s = "".join(s.split())
     return s.translate(_QUOTES)
+
+
+_norm = lru_cache(maxsize=65536)(_normalise)
 
 
 def cell_text(value: object) -> str:
