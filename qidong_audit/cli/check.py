@@ -104,13 +104,15 @@ def check(
         raise fail(str(exc)) from None
     if not report.files:
         raise fail("没有找到要审核的工作簿（.xlsx/.xlsm/.xls/.xlsb/.ods）")
-    typos = unknown(chosen + skipped, {r.id for r in pack.rules} | set(BUILTIN_CHECKS) | {f.rule for f in report.findings})
+    known = list(pack.rules) + list(_other_rules())
+    typos = unknown(chosen + skipped, {r.id for r in known} | set(BUILTIN_CHECKS) | {f.rule for f in report.findings})
     if typos:
         raise fail(f"--select/--ignore「{'、'.join(typos)}」不匹配任何规则编号（用 qidong-audit rules 查看全部）")
     if waivers is not None:
         report = apply_waivers(report, accepted, str(waivers))
     report = select_rules(report, chosen, skipped)
-    ctx = Context(lang.value, rule_catalogue(pack.rules, keep(chosen, skipped)), verbose)
+    ctx = Context(lang.value, rule_catalogue([r for r in known if r.id in _used(report) or r in pack.rules],
+                                             keep(chosen, skipped)), verbose)
 
     if format is Format.table:
         from qidong_audit.render.table import render_report
@@ -210,3 +212,16 @@ def _write_summaries(report, csv_path: Path | None, xlsx_path: Path | None) -> N
         except OSError as exc:
             Path(tmp).unlink(missing_ok=True)
             raise fail(f"无法写入汇总表 {xlsx_path}：{exc.strerror or exc}") from None
+
+
+def _other_rules():
+    """Rules that run beside the 决算 pack: the 预算 pack's (on YS tables) and the written-report checks (on the
+    text of a published PDF)."""
+    from qidong_audit.claims.rules import TEXT_RULES
+    from qidong_audit.rules.pack import builtin_pack
+
+    return list(builtin_pack("budget").rules) + list(TEXT_RULES.values())
+
+
+def _used(report) -> set[str]:
+    return {f.rule for f in report.findings}

@@ -32,12 +32,16 @@ def list_rules(ctx: typer.Context, rules: RulesOpt = None) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    table = Table(title="规则包", title_justify="left")
-    for col in ("编号", "级别", "标题"):
-        table.add_column(col)
-    for r in _pack(rules).rules:
-        table.add_row(r.id, r.severity.zh, r.title)
-    Console(highlight=False).print(table)
+    from qidong_audit.rules.pack import builtin_pack
+
+    console = Console(highlight=False)
+    for title, pack in (("部门决算公开表（含 --rules 追加的规则）", _pack(rules)), ("部门预算公开表", builtin_pack("budget"))):
+        table = Table(title=f"规则包：{title}", title_justify="left")
+        for col in ("编号", "级别", "标题"):
+            table.add_column(col)
+        for r in pack.rules:
+            table.add_row(r.id, r.severity.zh, r.title)
+        console.print(table)
 
 
 @app.command("show")
@@ -45,8 +49,10 @@ def show(rule_id: Annotated[str, typer.Argument(help="规则编号，如 JS03.ro
     """解释一条规则：公式、级别、来源。"""
     from rich.console import Console
 
+    from qidong_audit.rules.pack import builtin_pack
+
     pack = _pack(rules)
-    rule = pack.get(rule_id)
+    rule = pack.get(rule_id) or builtin_pack("budget").get(rule_id)
     if rule is None:
         raise fail(f"没有编号为「{rule_id}」的规则（用 qidong-audit rules 查看全部）")
     c = Console(highlight=False)
