@@ -34,6 +34,7 @@ class AuditOptions:
     tolerance: Decimal | None = None  # a fixed tolerance in each table's unit (overrides rounding)
     rules_files: tuple[str, ...] = ()
     suggest_rounding: bool = False  # 舍位平衡 advice on findings that only rounding explains
+    keep_rows: bool = True  # keep every recognised row in the report (the HTML charts need them; a batch may not)
     limits: Limits | None = None  # size limits per file; None: the defaults, or QIDONG_AUDIT_* environment variables
 
     @property
@@ -148,6 +149,8 @@ def audit_file(path: str, pack: RulePack, options: AuditOptions) -> tuple[FileRe
         findings = diagnose.apply_rounding_advice(findings, diagnose.rounding_advice(relations))
     if text_lines:
         findings.extend(_check_text(path, text_lines, result, options))
+    if not options.keep_rows:  # a batch keeps what the report shows of each table, not its cells
+        result = replace(result, tables=tuple(replace(t, rows=()) for t in result.tables))
     return result, findings
 
 
