@@ -7,6 +7,7 @@ two sides meet; exact when the written figures agree to the cent.
 
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -57,7 +58,7 @@ def parse_amount(raw: object) -> Parsed:
     if isinstance(raw, int):
         return Parsed(Decimal(raw), False, True, 0, str(raw))
     if isinstance(raw, float):
-        if raw != raw or raw in (float("inf"), float("-inf")):
+        if not math.isfinite(raw):
             return Parsed(None, False, False, 0, str(raw))
         d = from_float(raw)
         return Parsed(d, False, True, decimals_of(d), format(d, "f"))

@@ -15,10 +15,7 @@ from qidong_audit.numbers import RoundingPolicy
 
 def audit_report(text_path: str, tables_path: str | None = None, policy: RoundingPolicy | None = None) -> Report:
     """Check a report's figures; with `tables_path`, also against that workbook's recognised tables."""
-    from qidong_audit.catalog import load_catalog
-    from qidong_audit.claims.grammar import extract
     from qidong_audit.claims.tables import Workbook
-    from qidong_audit.claims.verdicts import Judge
     from qidong_audit.io.documents import DocumentError, read_document
 
     policy = policy or RoundingPolicy()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 from contextlib import contextmanager
-from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -15,12 +14,18 @@ from qidong_audit.cli.common import (
     EXIT_FINDINGS,
     EXIT_OK,
     FailOn,
+    FailOnOpt,
     Format,
     Lang,
+    LangOpt,
+    OutputOpt,
+    QuietOpt,
     Rounding,
+    RoundingOpt,
     check_output_path,
     emit,
     fail,
+    parse_tolerance,
     render_rich,
     stderr_console,
 )
@@ -29,9 +34,9 @@ from qidong_audit.cli.common import (
 def check(
     paths: Annotated[Optional[list[str]], typer.Argument(help="工作簿文件或文件夹；省略时审核内置样例。", show_default=False)] = None,
     format: Annotated[Format, typer.Option("--format", "-f", help="输出格式：table、json、markdown（PR 评论）、junit、sarif、github（Actions 注释）、html。")] = Format.table,
-    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="把报告写入文件（不会覆盖输入文件）。")] = None,
-    fail_on: Annotated[FailOn, typer.Option("--fail-on", help="达到此级别的问题使退出码为 1。")] = FailOn.error,
-    rounding: Annotated[Rounding, typer.Option("--rounding", help="interval：按四舍五入区间判定；exact：分毫不差。")] = Rounding.interval,
+    output: OutputOpt = None,
+    fail_on: FailOnOpt = FailOn.error,
+    rounding: RoundingOpt = Rounding.interval,
     tolerance: Annotated[Optional[str], typer.Option("--tolerance", help="固定容差（按各表自己的金额单位），代替区间判定。")] = None,
     rules: Annotated[Optional[list[Path]], typer.Option("--rules", help="追加的规则文件（TOML，格式同内置规则包），可多次给出。")] = None,
     select: Annotated[Optional[list[str]], typer.Option("--select", help="只报告这些规则：编号或前缀（如 X、JS03.、QA.），可多次给出或用逗号分隔。")] = None,
@@ -44,9 +49,9 @@ def check(
     glob: Annotated[Optional[str], typer.Option("--glob", help="在文件夹中只审核匹配的文件，如 '*.xlsx' 或 '**/2024*.xls'。")] = None,
     summary_csv: Annotated[Optional[Path], typer.Option("--summary-csv", help="把各文件（各部门）汇总表写成 CSV。")] = None,
     summary_xlsx: Annotated[Optional[Path], typer.Option("--summary-xlsx", help="把各文件（各部门）汇总表写成 Excel。")] = None,
-    lang: Annotated[Lang, typer.Option("--lang", help="报告语言：zh（默认）或 en。")] = Lang.zh,
+    lang: LangOpt = Lang.zh,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="同时列出因缺少表或行而无法检查的规则。")] = False,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="不在 stderr 打印汇总行。")] = False,
+    quiet: QuietOpt = False,
     cycle: Annotated[bool, typer.Option("--cycle", help="预算对照决算：两份同一年度的工作簿（部门预算、部门决算），列出各项目和各类支出的完成率，提示超预算和年初预算为 0 的支出。")] = False,
     cycle_report: Annotated[Optional[Path], typer.Option("--report", help="与 --cycle 一起：核对文字报告中“完成年初预算的 X%”的说法。")] = None,
 ) -> None:
@@ -58,14 +63,7 @@ def check(
     from qidong_audit.rules.pack import RulesError
     from qidong_audit.waivers import WaiversError, apply_waivers, keep, load_waivers, select_rules, selectors, unknown
 
-    tol = None
-    if tolerance is not None:
-        try:
-            tol = Decimal(tolerance)
-        except InvalidOperation:
-            raise fail(f"--tolerance 应是数字，而不是「{tolerance}」") from None
-        if not tol.is_finite() or tol < 0:
-            raise fail(f"--tolerance 应是非负数，而不是「{tolerance}」")
+    tol = parse_tolerance(tolerance)
     inputs = list(paths) if paths else [str(sample_path())]
     check_output_path(output, inputs)
     for extra in (summary_csv, summary_xlsx):

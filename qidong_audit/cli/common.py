@@ -6,7 +6,9 @@ import os
 import sys
 import tempfile
 from enum import Enum
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
+from typing import Annotated, Optional
 
 import typer
 
@@ -125,3 +127,24 @@ def render_rich(renderables: list, output: Path | None) -> str | None:
     for r in renderables:
         console.print(r)
     return buf.getvalue()
+
+
+# Options every reporting command shares (check, report, compare), declared once.
+OutputOpt = Annotated[Optional[Path], typer.Option("--output", "-o", help="把报告写入文件（不会覆盖输入文件）。")]
+FailOnOpt = Annotated[FailOn, typer.Option("--fail-on", help="达到此级别的问题使退出码为 1。")]
+RoundingOpt = Annotated[Rounding, typer.Option("--rounding", help="interval：按四舍五入区间判定；exact：分毫不差。")]
+LangOpt = Annotated[Lang, typer.Option("--lang", help="报告语言：zh（默认）或 en。")]
+QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="不在 stderr 打印汇总行。")]
+
+
+def parse_tolerance(text: str | None) -> Decimal | None:
+    """--tolerance as a non-negative decimal; exit 2 with a clear message otherwise."""
+    if text is None:
+        return None
+    try:
+        tol = Decimal(text)
+    except InvalidOperation:
+        raise fail(f"--tolerance 应是数字，而不是「{text}」") from None
+    if not tol.is_finite() or tol < 0:
+        raise fail(f"--tolerance 应是非负数，而不是「{text}」")
+    return tol

@@ -13,12 +13,18 @@ from qidong_audit.cli.common import (
     EXIT_FINDINGS,
     EXIT_OK,
     FailOn,
+    FailOnOpt,
     Format,
     Lang,
+    LangOpt,
+    OutputOpt,
+    QuietOpt,
     Rounding,
+    RoundingOpt,
     check_output_path,
     emit,
     fail,
+    parse_tolerance,
     render_rich,
     stderr_console,
 )
@@ -29,13 +35,13 @@ def compare(
     new: Annotated[Path, typer.Argument(help="本年的同一种工作簿。", show_default=False)],
     report: Annotated[Optional[Path], typer.Option("--report", "-r", help="本年的文字报告（.txt/.md/.docx/.pdf）：核对其中“与上年相比增加/减少…万元、…%”的说法。")] = None,
     format: Annotated[Format, typer.Option("--format", "-f", help="输出格式：table、json（另含 changes 列表）、markdown、junit、sarif、github、html。")] = Format.table,
-    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="把报告写入文件（不会覆盖输入文件）。")] = None,
-    fail_on: Annotated[FailOn, typer.Option("--fail-on", help="达到此级别的问题使退出码为 1。")] = FailOn.error,
-    rounding: Annotated[Rounding, typer.Option("--rounding", help="interval：按四舍五入区间判定；exact：分毫不差。")] = Rounding.interval,
+    output: OutputOpt = None,
+    fail_on: FailOnOpt = FailOn.error,
+    rounding: RoundingOpt = Rounding.interval,
     tolerance: Annotated[Optional[str], typer.Option("--tolerance", help="固定容差（按各表自己的金额单位），代替区间判定。")] = None,
-    lang: Annotated[Lang, typer.Option("--lang", help="报告语言：zh（默认）或 en。")] = Lang.zh,
+    lang: LangOpt = Lang.zh,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="同时列出无法核对的项目。")] = False,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="不在 stderr 打印汇总行。")] = False,
+    quiet: QuietOpt = False,
 ) -> None:
     """逐年比较：本年年初结转和结余与上年年末是否衔接、各项目和各类支出的增减，以及本年报告中的增减说法。"""
     from qidong_audit.compare import COMPARE_CHECKS, CompareError, compare_files
@@ -107,17 +113,3 @@ def finish(result, rules, format: Format, output: Path | None, fail_on: FailOn, 
         raise typer.Exit(EXIT_FAILED)
     threshold = None if fail_on is FailOn.never else Severity(fail_on.value)
     raise typer.Exit(EXIT_FINDINGS if report.worst_at_or_above(threshold) else EXIT_OK)
-
-
-def parse_tolerance(text: str | None):
-    from decimal import Decimal, InvalidOperation
-
-    if text is None:
-        return None
-    try:
-        tol = Decimal(text)
-    except InvalidOperation:
-        raise fail(f"--tolerance 应是数字，而不是「{text}」") from None
-    if not tol.is_finite() or tol < 0:
-        raise fail(f"--tolerance 应是非负数，而不是「{text}」")
-    return tol

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -13,12 +12,17 @@ from qidong_audit.cli.common import (
     EXIT_FINDINGS,
     EXIT_OK,
     FailOn,
+    FailOnOpt,
     Format,
     Lang,
+    LangOpt,
+    OutputOpt,
+    QuietOpt,
     Rounding,
+    RoundingOpt,
     check_output_path,
     emit,
-    fail,
+    parse_tolerance,
     render_rich,
     stderr_console,
 )
@@ -28,13 +32,13 @@ def report(
     text: Annotated[Path, typer.Argument(help="报告文件：.txt、.md、.docx 或 .pdf（需有文字层，PDF 需安装 qidong-audit[pdf]）。", show_default=False)],
     tables: Annotated[Optional[Path], typer.Option("--tables", "-t", help="同时与这份公开表工作簿核对：文中写出的表内项目须与表中数字相等。")] = None,
     format: Annotated[Format, typer.Option("--format", "-f", help="输出格式：table、json、markdown、junit、sarif、github、html。")] = Format.table,
-    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="把报告写入文件（不会覆盖输入文件）。")] = None,
-    fail_on: Annotated[FailOn, typer.Option("--fail-on", help="达到此级别的问题使退出码为 1。")] = FailOn.error,
-    rounding: Annotated[Rounding, typer.Option("--rounding", help="interval：按四舍五入区间判定；exact：分毫不差。")] = Rounding.interval,
+    output: OutputOpt = None,
+    fail_on: FailOnOpt = FailOn.error,
+    rounding: RoundingOpt = Rounding.interval,
     tolerance: Annotated[Optional[str], typer.Option("--tolerance", help="固定容差（按文中金额的单位），代替区间判定。")] = None,
-    lang: Annotated[Lang, typer.Option("--lang", help="报告语言：zh（默认）或 en。")] = Lang.zh,
+    lang: LangOpt = Lang.zh,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="同时列出无法核对的说法（未写出基数的占比、增减率等）。")] = False,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="不在 stderr 打印汇总行。")] = False,
+    quiet: QuietOpt = False,
 ) -> None:
     """核对文字报告（决算说明、绩效评价报告）中的数字：合计与其中各项、占比、增减、计数，可与公开表对照。"""
     from dataclasses import replace
@@ -45,7 +49,7 @@ def report(
     from qidong_audit.numbers import RoundingPolicy
     from qidong_audit.render import Context, rule_catalogue, summary_line
 
-    tol = _tolerance(tolerance)
+    tol = parse_tolerance(tolerance)
     inputs = [str(text)] + ([str(tables)] if tables is not None else [])
     check_output_path(output, inputs)
     policy = RoundingPolicy("tolerance", tol) if tol is not None else RoundingPolicy(rounding.value)
@@ -78,15 +82,3 @@ def report(
         raise typer.Exit(EXIT_FAILED)
     threshold = None if fail_on is FailOn.never else Severity(fail_on.value)
     raise typer.Exit(EXIT_FINDINGS if result.worst_at_or_above(threshold) else EXIT_OK)
-
-
-def _tolerance(text: str | None) -> Decimal | None:
-    if text is None:
-        return None
-    try:
-        tol = Decimal(text)
-    except InvalidOperation:
-        raise fail(f"--tolerance 应是数字，而不是「{text}」") from None
-    if not tol.is_finite() or tol < 0:
-        raise fail(f"--tolerance 应是非负数，而不是「{text}」")
-    return tol

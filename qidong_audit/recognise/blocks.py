@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from qidong_audit.io import RawSheet
 from qidong_audit.recognise.spec import TableSet, TableSpec
-from qidong_audit.recognise.text import cell_text, norm
+from qidong_audit.recognise.text import norm
 
 _UNIT = re.compile(r"单位[:：]?\s*[(（]?\s*(亿元|万元|千元|元)")
 _DEPT = re.compile(r"^(?:部门|部门名称|单位名称|编制单位|填报单位|预算单位|单位)[:：]\s*(.+)$")

@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
-from qidong_audit.model import Cell, Column, Row
+from qidong_audit.model import Cell, Row
 from qidong_audit.numbers import parse_amount
 from qidong_audit.recognise.blocks import Block, is_meta_text
 from qidong_audit.recognise.spec import TableSet, TableSpec

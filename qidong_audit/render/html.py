@@ -167,7 +167,7 @@ def _bars(items: list[tuple[str, Decimal, str]], color: str = BAR) -> str:
     out = [f"<svg class=\"bars\" width=\"{label_w + bar_w + 90}\" height=\"{height}\" role=\"img\">"]
     for i, (label, amount, shown) in enumerate(items):
         y = 6 + 26 * i
-        w = 0 if top <= 0 else max(2.0, float(amount / top) * bar_w)
+        w = Decimal(0) if top <= 0 else max(Decimal(2), amount / top * bar_w)  # pixels, from the exact ratio
         out.append(f"<text x=\"{label_w - 6}\" y=\"{y + 14}\" text-anchor=\"end\" font-size=\"12\">{_e(label[:16])}</text>"
                    f"<rect x=\"{label_w}\" y=\"{y}\" width=\"{w:.1f}\" height=\"18\" fill=\"{color}\" rx=\"2\"><title>{_e(label)}：{_e(shown)}</title></rect>"
                    f"<text x=\"{label_w + w + 6:.1f}\" y=\"{y + 14}\" font-size=\"12\">{_e(shown)}</text>")
@@ -209,10 +209,10 @@ def _parts_chart(fr: FileResult, ctx: Context) -> str:
     else:
         return ""
     top = sum((a for _, a in parts), Decimal(0))
-    width, x, svg = 440, 0.0, [f"<svg class=\"stack\" width=\"460\" height=\"{40 + 22 * len(parts)}\" role=\"img\">"]
+    width, x, svg = 440, Decimal(0), [f"<svg class=\"stack\" width=\"460\" height=\"{40 + 22 * len(parts)}\" role=\"img\">"]
     legend = []
     for i, (key, amount) in enumerate(parts):
-        w = float(amount / top) * width if top > 0 else 0
+        w = amount / top * width if top > 0 else Decimal(0)
         color = PARTS[i % len(PARTS)]
         shown = fmt(amount, t.decimals)
         svg.append(f"<rect x=\"{x:.1f}\" y=\"4\" width=\"{w:.1f}\" height=\"26\" fill=\"{color}\"><title>{_e(key)}：{_e(shown)}</title></rect>")
@@ -249,7 +249,7 @@ def _sangong_chart(fr: FileResult, ctx: Context) -> str:
         svg.append(f"<text x=\"150\" y=\"{y + 24}\" text-anchor=\"end\" font-size=\"12\">{_e(item)}</text>")
         for j, kind in enumerate(k for k in ("预算数", "决算数") if k in values):
             amount = values[kind]
-            w = float(amount / top) * 230 if top > 0 else 0
+            w = amount / top * 230 if top > 0 else Decimal(0)
             shown = fmt(amount, t.decimals)
             svg.append(f"<rect x=\"156\" y=\"{y + 18 * j}\" width=\"{max(w, 1):.1f}\" height=\"16\" fill=\"{colors[kind]}\"><title>{_e(kind)}：{_e(shown)}</title></rect>"
                        f"<text x=\"{162 + w:.1f}\" y=\"{y + 18 * j + 12}\" font-size=\"11\">{_e(shown)}</text>")
