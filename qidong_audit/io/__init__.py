@@ -4,6 +4,6 @@
 python-calamine and returns them raw; turning values into amounts is recognition's job.
 """
 
-from qidong_audit.io.workbook import RawSheet, RawWorkbook, ReadError, read_workbook
+from qidong_audit.io.workbook import Limits, RawSheet, RawWorkbook, ReadError, read_workbook
 
-__all__ = ["RawSheet", "RawWorkbook", "ReadError", "read_workbook"]
+__all__ = ["Limits", "RawSheet", "RawWorkbook", "ReadError", "read_workbook"]

@@ -9,6 +9,7 @@ limits of io/limits.py; whatever goes wrong becomes one ReadError naming the pro
 from __future__ import annotations
 
 import io
+import stat
 import zipfile
 import zlib
 from dataclasses import dataclass
@@ -86,13 +87,18 @@ def read_workbook(path: str | Path, limits: Limits | None = None) -> RawWorkbook
     limits = limits or Limits.from_env()
     p = Path(path)
     try:
-        size = p.stat().st_size
-        if size > limits.max_file_bytes:
+        info = p.stat()
+        if stat.S_ISDIR(info.st_mode):
+            raise ReadError("这是一个文件夹，不是文件")
+        if not stat.S_ISREG(info.st_mode):  # a pipe would block the read, /dev/zero would never end it
+            raise ReadError("不是普通文件（设备、管道或套接字），不读取")
+        if info.st_size > limits.max_file_bytes:
             raise ReadError(
-                f"文件过大（{size / MiB:.1f} MiB，上限 {limits.max_file_bytes // MiB} MiB；"
+                f"文件过大（{info.st_size / MiB:.1f} MiB，上限 {limits.max_file_bytes // MiB} MiB；"
                 "可用环境变量 QIDONG_AUDIT_MAX_FILE_MB 调整）"
             )
-        data = p.read_bytes()
+        with p.open("rb") as fh:
+            data = fh.read(limits.max_file_bytes + 1)
     except FileNotFoundError:
         raise ReadError("文件不存在") from None
     except IsADirectoryError:

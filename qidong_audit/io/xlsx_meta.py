@@ -38,7 +38,7 @@ _ERROR_TYPE = re.compile(rb'\st="e"')
 _OPEN_CELL = re.compile(rb"<(?:\w+:)?c\s([^>]*?)/?>")
 _VALUE = re.compile(rb"<(?:\w+:)?v\b[^>]*?(?:/>|>([^<]*)</(?:\w+:)?v>)")
 _END_CELL = re.compile(rb"</(?:\w+:)?c>|<(?:\w+:)?c[\s/>]")
-_ROW_OR_CELL = re.compile(rb"<(?:\w+:)?(row|c)(?=[\s/>])([^>]*?)(/?)>|</(?:\w+:)?row>")
+_ROW_OR_CELL = re.compile(rb"<(?:\w+:)?(row|c)(?=[\s/>])([^>]*?)/?>")
 _CHUNK = 4 << 20
 _MAX_ROWS, _MAX_COLS = 1_048_576, 16_384  # Excel's own grid
 
@@ -179,10 +179,10 @@ def _extent(xml: bytes, sheet: str, budget: int, meta: SheetMeta, shown: dict[by
     col_of: dict[bytes, int] = {}
     for chunk in _chunks(xml):
         cells += len(tag.findall(chunk))
-        found = ref.findall(chunk)
+        found = [f for f in ref.findall(chunk) if f[0]]  # r="" or r="12" counts as no address
         letters_here = {f[0] for f in found}
         for letters in letters_here - col_of.keys():
-            col_of[letters] = _col(letters) if 0 < len(letters) <= 3 else _MAX_COLS + 1
+            col_of[letters] = _col(letters) if len(letters) <= 3 else _MAX_COLS + 1
         digits = [f[1] for f in found if f[1]]
         addressed += len(found)
         if digits:
@@ -200,10 +200,7 @@ def _extent_unaddressed(xml: bytes, sheet: str, budget: int) -> tuple[int, int]:
     row = rows = cols = 0
     col = 0
     for m in _ROW_OR_CELL.finditer(xml):
-        tag, attrs, closed = m.group(1), m.group(2), m.group(3)
-        if tag is None:
-            continue
-        a = _battrs(attrs)
+        tag, a = m.group(1), _battrs(m.group(2))
         ref = a.get("r", "")
         if tag == b"row":
             row = int(ref) if ref.isdigit() and len(ref) <= 7 else row + 1

@@ -1,0 +1,1 @@
+"""Fuzzing: hostile-input builders, mutations, and the campaign runner (docs/reliability.md)."""
