@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from decimal import ROUND_HALF_EVEN, Decimal
+import time
 from itertools import combinations
 
 from qidong_audit.model import Cell, Finding, Suggestion
@@ -33,6 +34,8 @@ KIND_ZH = {
     "other": "按勾稽关系推算",
 }
 _MAX_PAIR_CELLS = 40  # cells considered for two-cell explanations of one problem
+_MAX_PAIR_GROUP = 8  # two-cell explanations are sought for problems of at most this many failing checks
+_TIME_BUDGET_S = 2.0  # diagnosis of one workbook, all problems together
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,8 +73,16 @@ def diagnose(relations: list[Relation]) -> list[Diagnosis]:
         return []
     by_cell, cells, decimals = _index(relations)
     out: list[Diagnosis] = []
+    deadline = time.monotonic() + _TIME_BUDGET_S
     for group in _components(failing):
-        out.append(_diagnose_group(group, by_cell, cells, decimals))
+        findings = tuple(r.finding for r in group if r.finding is not None)
+        if time.monotonic() > deadline:  # bounded time: the rest of the problems are reported undiagnosed
+            out.append(Diagnosis((), (), findings))
+            continue
+        try:
+            out.append(_diagnose_group(group, by_cell, cells, decimals))
+        except (ArithmeticError, ValueError):  # an extreme value must not cost the file its report
+            out.append(Diagnosis((), (), findings))
     return out
 
 
@@ -126,7 +137,7 @@ def _diagnose_group(group: list[Relation], by_cell, cells, decimals) -> Diagnosi
     if singles:
         best = _best(singles)
         return Diagnosis((best,), (), findings) if best else Diagnosis((), tuple(singles), findings)
-    pair = _pairs(group, by_cell, cells, decimals)
+    pair = _pairs(group, by_cell, cells, decimals) if len(group) <= _MAX_PAIR_GROUP else ()
     if pair:
         return Diagnosis(pair, (), findings)
     return Diagnosis((), (), findings)

@@ -112,22 +112,12 @@ def check(
     ctx = Context(lang.value, rule_catalogue([r for r in known if r.id in _used(report) or r in pack.rules],
                                              keep(chosen, skipped)), verbose)
 
-    if format is Format.table:
-        from qidong_audit.render.table import render_report
-
-        renderables = render_report(report, ctx=ctx)
-        if len(report.files) > 1:
-            from qidong_audit.render.summary import render_table
-
-            renderables.append(render_table(report))
-        text = render_rich(renderables, output)
-        if text is not None:
-            emit(text, output)
-    else:
-        import importlib
-
-        renderer = importlib.import_module(f"qidong_audit.render.{format.value}")
-        emit(renderer.render_report(report, ctx), output)
+    try:
+        _render(report, format, ctx, output)
+    except typer.Exit:
+        raise
+    except Exception as exc:  # a renderer bug is exit 2 with a message, never a traceback
+        raise fail(f"内部错误：生成 {format.value} 报告失败（{type(exc).__name__}: {exc}）") from None
 
     err = stderr_console()
     for fr in report.files:
@@ -223,3 +213,22 @@ def _other_rules():
 
 def _used(report) -> set[str]:
     return {f.rule for f in report.findings}
+
+
+def _render(report, format: Format, ctx, output: Path | None) -> None:
+    if format is Format.table:
+        from qidong_audit.render.table import render_report
+
+        renderables = render_report(report, ctx=ctx)
+        if len(report.files) > 1:
+            from qidong_audit.render.summary import render_table
+
+            renderables.append(render_table(report))
+        text = render_rich(renderables, output)
+        if text is not None:
+            emit(text, output)
+    else:
+        import importlib
+
+        renderer = importlib.import_module(f"qidong_audit.render.{format.value}")
+        emit(renderer.render_report(report, ctx), output)

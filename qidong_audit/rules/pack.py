@@ -106,6 +106,8 @@ def parse_pack(text: str, name: str, tables: TableSet) -> RulePack:
     except tomllib.TOMLDecodeError as exc:
         m = re.search(r"line (\d+)", str(exc))
         raise RulesError(name, int(m.group(1)) if m else None, f"TOML 语法错误：{exc}") from None
+    except RecursionError:  # tomllib recurses once per nested array or table
+        raise RulesError(name, None, "TOML 嵌套过深，无法读取") from None
     lines = text.splitlines()
     starts = [i for i, ln in enumerate(lines) if re.match(r"^\s*\[\[\s*rule\s*\]\]", ln)]
     raw_rules = data.get("rule", [])
