@@ -17,7 +17,8 @@ from qidong_audit.model import Verdict
 
 # Zero is published as blank, "-", "—", "– –", "— — —" … (domain.md §7.1).
 _DASHES = re.compile(r"^[-‐‑‒–—―－─━~～]+$")
-_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
+# Amounts as people type them: digits, one decimal point; no exponents, at most 20 digits before the point.
+_NUMBER = re.compile(r"^[+-]?(\d{1,20}(\.\d{0,20})?|\.\d{1,20})$")
 
 
 @dataclass(frozen=True, slots=True)

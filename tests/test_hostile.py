@@ -715,3 +715,29 @@ def test_same_input_gives_byte_identical_json_across_processes(tmp_path):
         assert proc.returncode in (0, 1), proc.stderr.decode()
         outputs.append(proc.stdout)
     assert outputs[0] == outputs[1] and json.loads(outputs[0])["findings"]
+
+
+def test_ctrl_c_exits_2_and_leaves_no_partial_report(tmp_path):
+    """An interrupted run is 'the audit could not run' (2) for CI, not 'findings' (1)."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    slow = tmp_path / "slow.py"
+    slow.write_text(
+        "import time, qidong_audit.audit as a\n"
+        "a.audit_paths = lambda *x, **k: time.sleep(60)\n"
+        "from qidong_audit.cli import main\nmain()\n", encoding="utf-8")
+    out = tmp_path / "r.json"
+    import os
+    from pathlib import Path
+
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
+    proc = subprocess.Popen([sys.executable, str(slow), "check", "-f", "json", "-o", str(out)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    time.sleep(3)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=30)
+    assert proc.returncode == 2 and "已中断" in err.decode()
+    assert not out.exists() and [p.name for p in tmp_path.iterdir()] == ["slow.py"]

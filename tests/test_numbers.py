@@ -79,3 +79,9 @@ def test_inequality():
     assert p.judge("<=", _t("5.00"), _t("6.00"), D(1)).verdict is Verdict.OK
     assert p.judge("<=", _t("6.01"), _t("6.00"), D(1)).verdict is Verdict.ROUNDING
     assert p.judge("<=", _t("6.02"), _t("6.00"), D(1)).verdict is Verdict.INCONSISTENT
+
+
+@pytest.mark.parametrize("raw", ["1e5", "1E999999999", "9" * 30])
+def test_text_that_only_looks_like_a_number_is_not_an_amount(raw):
+    p = parse_amount(raw)
+    assert p.value is None and not p.number

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+import threading
 from typing import Annotated
 
 import typer
@@ -45,4 +47,12 @@ app.add_typer(_rules.app, name="rules")
 
 
 def main() -> None:
+    import signal
+
+    def interrupted(signum, frame):  # Ctrl-C: "the audit could not run" (2), not "findings" (Typer's 1)
+        sys.stderr.write("\nqidong-audit: 已中断，审核未完成\n")
+        raise SystemExit(2)
+
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGINT, interrupted)
     app()
