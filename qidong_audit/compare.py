@@ -474,13 +474,19 @@ def check_changes(text: str, before: Book, after: Book, kind: str, policy: Round
     return result, out
 
 
-def _claim_finding(text: str, c, verdict: Verdict, detail: str, cells: list[CellRef], anchor: str,
-                   expected: Decimal | None = None, actual: Decimal | None = None) -> Finding:
+def claim_finding(rule: str, title: str, text: str, c, verdict: Verdict, detail: str, cells: list[CellRef],
+                  anchor: str, expected: Decimal | None = None, actual: Decimal | None = None) -> Finding:
+    """A finding on a claim of a written report (change or completion), located by its line and sentence."""
     severity = Severity.ERROR if verdict is Verdict.INCONSISTENT else Severity.INFO
     if verdict is Verdict.ROUNDING:
         detail = f"可由四舍五入解释：{detail}"
     return Finding(
-        rule="CMP.change", severity=severity, verdict=verdict, message=f"{_TITLES['CMP.change']}：{detail}", detail=detail,
+        rule=rule, severity=severity, verdict=verdict, message=f"{title}：{detail}", detail=detail,
         file=text, cells=tuple(cells), expected=expected, actual=actual,
         difference=None if expected is None or actual is None else actual - expected,
         line=c.place.line, excerpt=c.place.sentence, anchor=anchor)
+
+
+def _claim_finding(text: str, c, verdict: Verdict, detail: str, cells: list[CellRef], anchor: str,
+                   expected: Decimal | None = None, actual: Decimal | None = None) -> Finding:
+    return claim_finding("CMP.change", _TITLES["CMP.change"], text, c, verdict, detail, cells, anchor, expected, actual)

@@ -20,6 +20,7 @@ from qidong_audit.compare import (
     Comparison,
     Figure,
     class_pairs,
+    claim_finding,
     in_unit,
     line,
     located,
@@ -154,10 +155,5 @@ def check_completions(text: str, budget: Book, final: Book, policy: RoundingPoli
 
 def _finding(text: str, c, verdict: Verdict, detail: str, cells: list[CellRef], anchor: str,
              expected: Decimal | None = None, actual: Decimal | None = None) -> Finding:
-    severity = Severity.ERROR if verdict is Verdict.INCONSISTENT else Severity.INFO
-    if verdict is Verdict.ROUNDING:
-        detail = f"可由四舍五入解释：{detail}"
-    return Finding(rule="CYC.completion", severity=severity, verdict=verdict, message=f"{_TITLES['CYC.completion']}：{detail}",
-                   detail=detail, file=text, cells=tuple(cells), expected=expected, actual=actual,
-                   difference=None if expected is None or actual is None else actual - expected,
-                   line=c.place.line, excerpt=c.place.sentence, anchor=anchor)
+    return claim_finding("CYC.completion", _TITLES["CYC.completion"], text, c, verdict, detail, cells, anchor,
+                         expected, actual)
