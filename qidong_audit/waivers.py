@@ -7,11 +7,11 @@ the file, the line and what is wrong (like RulesError for rules files); nothing 
 from __future__ import annotations
 
 import re
-import tomllib
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
+from qidong_audit import tomlfile
 from qidong_audit.model import Finding, Report, Severity, Verdict, Waiver
 
 UNMATCHED = "QA.waiver-unmatched"
@@ -36,19 +36,8 @@ def load_waivers(path: str | Path) -> tuple[Waiver, ...]:
         date = 2024-05-01           # or "2024-05-01"
     """
     name = str(path)
-    try:
-        text = Path(path).read_bytes().decode("utf-8-sig")
-    except FileNotFoundError:
-        raise WaiversError(name, None, "文件不存在") from None
-    except UnicodeDecodeError as exc:
-        raise WaiversError(name, None, f"不是 UTF-8 文本（第 {exc.start} 字节）") from None
-    except OSError as exc:
-        raise WaiversError(name, None, f"无法读取：{exc.strerror or exc}") from None
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        m = re.search(r"line (\d+)", str(exc))
-        raise WaiversError(name, int(m.group(1)) if m else None, f"TOML 语法错误：{exc}") from None
+    text = tomlfile.read_text(path, WaiversError)
+    data = tomlfile.parse(text, name, WaiversError)
     extra = sorted(set(data) - {"waiver"})
     if extra:
         raise WaiversError(name, _line_of_key(text, extra[0]), f"未知的顶层键：{', '.join(extra)}（应只有 [[waiver]] 条目）")
@@ -63,7 +52,7 @@ def load_waivers(path: str | Path) -> tuple[Waiver, ...]:
         start = starts[k] if k < len(starts) else 0
         waiver = _waiver(entry, name, lines, start)
         if waiver.id in seen:
-            raise WaiversError(name, _line_in_block(lines, start, "id"), f"编号「{waiver.id}」重复（第 {seen[waiver.id]} 行已有）")
+            raise WaiversError(name, tomlfile.line_in_block(lines, start, "id"), f"编号「{waiver.id}」重复（第 {seen[waiver.id]} 行已有）")
         seen[waiver.id] = start + 1
         out.append(waiver)
     return tuple(out)
@@ -71,7 +60,7 @@ def load_waivers(path: str | Path) -> tuple[Waiver, ...]:
 
 def _waiver(entry: dict, name: str, lines: list[str], start: int) -> Waiver:
     def fail(message: str, key: str | None = None) -> WaiversError:
-        return WaiversError(name, _line_in_block(lines, start, key), message)
+        return WaiversError(name, tomlfile.line_in_block(lines, start, key), message)
 
     extra = sorted(set(entry) - set(_KEYS))
     if extra:
@@ -96,18 +85,6 @@ def _waiver(entry: dict, name: str, lines: list[str], start: int) -> Waiver:
     else:
         raise fail(f"date 应是日期，如 2024-05-01，而不是「{when}」", "date")
     return Waiver(ident, entry["reason"].strip(), entry["by"].strip(), day, f"{name}:{start + 1}")
-
-
-def _line_in_block(lines: list[str], start: int, key: str | None) -> int:
-    """1-based line of `key =` inside the [[waiver]] block starting at `start` (else the block's own line)."""
-    if key is not None:
-        pat = re.compile(rf"^\s*\"?{re.escape(key)}\"?\s*=")
-        for i in range(start + 1, len(lines)):
-            if lines[i].lstrip().startswith("["):
-                break
-            if pat.match(lines[i]):
-                return i + 1
-    return start + 1
 
 
 def _line_of_key(text: str, key: str) -> int | None:

@@ -6,12 +6,12 @@ A bad rules file raises RulesError naming the file, the line and what is wrong; 
 from __future__ import annotations
 
 import re
-import tomllib
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
+from qidong_audit import tomlfile
 from qidong_audit.model import Severity
 from qidong_audit.recognise.spec import TableSet, load_tables
 from qidong_audit.rules.expr import Check, ExprError, Ref, parse_check, parse_selector
@@ -75,39 +75,11 @@ def builtin_pack(pack: str = "final") -> RulePack:
 
 
 def load_pack(path: str | Path, tables: TableSet | None = None) -> RulePack:
-    name = str(path)
-    try:
-        text = Path(path).read_bytes().decode("utf-8-sig")
-    except FileNotFoundError:
-        raise RulesError(name, None, "文件不存在") from None
-    except UnicodeDecodeError as exc:
-        raise RulesError(name, None, f"不是 UTF-8 文本（第 {exc.start} 字节）") from None
-    except OSError as exc:
-        raise RulesError(name, None, f"无法读取：{exc.strerror or exc}") from None
-    return parse_pack(text, name, tables or load_tables())
-
-
-def _line_of(lines: list[str], block_start: int, key: str | None) -> int:
-    """1-based line of `key =` inside the [[rule]] block starting at block_start (or the block itself)."""
-    if key is None:
-        return block_start + 1
-    pat = re.compile(rf"^\s*{re.escape(key)}\s*=")
-    for i in range(block_start + 1, len(lines)):
-        if lines[i].lstrip().startswith("[["):
-            break
-        if pat.match(lines[i]):
-            return i + 1
-    return block_start + 1
+    return parse_pack(tomlfile.read_text(path, RulesError), str(path), tables or load_tables())
 
 
 def parse_pack(text: str, name: str, tables: TableSet) -> RulePack:
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        m = re.search(r"line (\d+)", str(exc))
-        raise RulesError(name, int(m.group(1)) if m else None, f"TOML 语法错误：{exc}") from None
-    except RecursionError:  # tomllib recurses once per nested array or table
-        raise RulesError(name, None, "TOML 嵌套过深，无法读取") from None
+    data = tomlfile.parse(text, name, RulesError)
     lines = text.splitlines()
     starts = [i for i, ln in enumerate(lines) if re.match(r"^\s*\[\[\s*rule\s*\]\]", ln)]
     raw_rules = data.get("rule", [])
@@ -122,7 +94,7 @@ def parse_pack(text: str, name: str, tables: TableSet) -> RulePack:
         start = starts[k] if k < len(starts) else 0
 
         def fail(message: str, key: str | None = None, _start: int = start) -> RulesError:
-            return RulesError(name, _line_of(lines, _start, key), message)
+            return RulesError(name, tomlfile.line_in_block(lines, _start, key), message)
 
         rule = _parse_rule(raw, fail, tables, name, start)
         if rule.id in seen:
