@@ -187,28 +187,31 @@ def audit_paths(paths: list[str], options: AuditOptions | None = None, *, jobs: 
 
 
 def _results(paths: list[str], pack: RulePack, options: AuditOptions, jobs: int):
-    if jobs <= 1 or len(paths) <= 1:
+    """Each file's (FileResult, findings), in the order of `paths`. More than one file: audited in `jobs` long-lived
+    worker processes (io/pool.py), each file isolated from the others' crashes without a fork per file."""
+    import os
+
+    if len(paths) <= 1 or not hasattr(os, "fork"):
         for path in paths:
             yield _safe_audit(path, pack, options)
         return
-    import multiprocessing
+    from qidong_audit.io.pool import imap_isolated
 
-    context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn")
-    chunk = max(1, min(16, len(paths) // (jobs * 4)))
-    with context.Pool(min(jobs, len(paths)), initializer=_worker_init, initargs=(pack, options)) as pool:
-        # imap keeps the input order, so the report does not depend on which worker finished first
-        yield from pool.imap(_worker_audit, paths, chunksize=chunk)
-
-
-_WORKER: dict[str, object] = {}  # per worker process: the rule pack and options it was started with
-
-
-def _worker_init(pack: RulePack, options: AuditOptions) -> None:
-    _WORKER["pack"], _WORKER["options"] = pack, options
+    try:
+        limits = options.limits or Limits.from_env()
+    except ReadError:  # a bad QIDONG_AUDIT_* value: every file reports it when it is read
+        limits = Limits()
+    _preload_readers()
+    yield from imap_isolated(
+        lambda path: _safe_audit(path, pack, options), paths, jobs,
+        timeout_s=limits.read_timeout_s, max_memory_bytes=limits.max_memory_bytes,
+        failed=lambda path, message: (FileResult(path, message), []),
+    )
 
 
-def _worker_audit(path: str) -> tuple[FileResult, list[Finding]]:
-    return _safe_audit(path, _WORKER["pack"], _WORKER["options"])
+def _preload_readers() -> None:
+    """Import the xlsx reader before the workers fork, so that each does not import it again."""
+    import python_calamine  # noqa: F401
 
 
 def _safe_audit(path: str, pack: RulePack, options: AuditOptions) -> tuple[FileResult, list[Finding]]:

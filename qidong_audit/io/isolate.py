@@ -21,14 +21,15 @@ from qidong_audit.io.limits import ReadError
 
 T = TypeVar("T")
 
-_CRASHED = 70  # the child's exit status when it could not even report
+CRASHED = 70  # the child's exit status when it could not even report
+IN_READER = False  # True in a batch worker (io/pool.py): that process is the isolation, so reads run in-process
 
 
 def run_isolated(fn: Callable[..., T], *args: object, timeout_s: float, max_memory_bytes: int) -> T:
     """fn(*args) in a child process. ReadError from fn is raised again here; a crash, an exhausted memory
     limit or the deadline become a ReadError too. Other exceptions of fn are internal errors (ReadError)."""
-    if not hasattr(os, "fork"):
-        return fn(*args)
+    if IN_READER or not hasattr(os, "fork"):
+        return run_here(fn, *args)
     with tempfile.TemporaryFile() as errors:
         r, w = os.pipe()
         pid = os.fork()
@@ -75,23 +76,45 @@ def _collect(fd: int, timeout_s: float) -> tuple[bytes, bool]:
         os.close(fd)
 
 
-def _child(fn, args, w: int, err: int, max_memory_bytes: int) -> None:  # pragma: no cover - child process
-    code = _CRASHED
+def run_here(fn: Callable[..., T], *args: object) -> T:
+    """fn(*args) in this process, its failures turned into ReadError as a reading child would report them."""
     try:
-        import faulthandler
+        return fn(*args)
+    except ReadError:
+        raise
+    except MemoryError:
+        raise ReadError(_OUT_OF_MEMORY) from None
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except BaseException as exc:  # noqa: BLE001 - pyo3's PanicException is a BaseException
+        raise ReadError(_reader_failed(exc)) from None
 
-        faulthandler.disable()  # an abort is reported by the parent, not dumped as a Python traceback
-        os.dup2(err, 2)  # Rust writes panics and "memory allocation failed" to fd 2: keep them for the message
-        os.environ["RUST_BACKTRACE"] = "0"
-        _limit_memory(max_memory_bytes)
+
+_OUT_OF_MEMORY = "读取它需要的内存超过上限"
+
+
+def _reader_failed(exc: BaseException) -> str:
+    return f"读取器出错（{type(exc).__name__}: {str(exc)[:160]}），文件可能已损坏"
+
+
+def become_reader(err: int, max_memory_bytes: int) -> None:  # pragma: no cover - child process
+    """Set up a forked process to read untrusted files: its stderr kept for the parent, its memory capped."""
+    import faulthandler
+
+    faulthandler.disable()  # an abort is reported by the parent, not dumped as a Python traceback
+    os.dup2(err, 2)  # Rust writes panics and "memory allocation failed" to fd 2: keep them for the message
+    os.environ["RUST_BACKTRACE"] = "0"
+    _limit_memory(max_memory_bytes)
+
+
+def _child(fn, args, w: int, err: int, max_memory_bytes: int) -> None:  # pragma: no cover - child process
+    code = CRASHED
+    try:
+        become_reader(err, max_memory_bytes)
         try:
-            outcome = ("ok", fn(*args))
+            outcome = ("ok", run_here(fn, *args))
         except ReadError as exc:
             outcome = ("error", str(exc))
-        except MemoryError:
-            outcome = ("error", "读取它需要的内存超过上限")
-        except BaseException as exc:  # noqa: BLE001 - pyo3's PanicException is a BaseException
-            outcome = ("error", f"读取器出错（{type(exc).__name__}: {str(exc)[:160]}），文件可能已损坏")
         data = memoryview(pickle.dumps(outcome, protocol=pickle.HIGHEST_PROTOCOL))
         while data:
             data = data[os.write(w, data):]

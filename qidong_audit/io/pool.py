@@ -1,0 +1,197 @@
+"""Audit many files in a few long-lived worker processes, each file still isolated from the others' failures.
+
+Forking a child for every read (io/isolate.py) costs more than reading a standard workbook, so a batch forks
+`jobs` workers once instead. A worker *is* the isolation: it reads its files in-process under the same
+address-space cap a reading child gets, and the parent enforces the per-file deadline. A worker that dies
+(calamine aborts on some malformed files) or overruns loses only the file it was on — that file gets
+`failed(item, message)` in place of a result — and a fresh worker takes its place.
+
+Items are inherited through fork, never pickled; each result travels back pickled, behind a 12-byte header
+(item index, length). Results come out in item order whatever the number of workers. Fork only: callers fall
+back to one process where fork does not exist.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import select
+import signal
+import struct
+import tempfile
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import TypeVar
+
+from qidong_audit.io import isolate
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+_TASK = struct.Struct("<I")
+_HEADER = struct.Struct("<IQ")
+
+
+@dataclass
+class _Worker:
+    pid: int
+    tasks: int  # parent → worker: the index of the next item
+    results: int  # worker → parent: header + pickled outcome
+    errors: object  # the worker's fd 2 (a temporary file): what calamine says as it aborts
+    item: int | None = None  # the item it is on
+    started: float = 0.0
+
+
+def imap_isolated(fn: Callable[[T], R], items: Sequence[T], jobs: int, *, timeout_s: float, max_memory_bytes: int,
+                  failed: Callable[[T, str], R]) -> Iterator[R]:
+    """fn(item) for every item, in item order, computed in `jobs` forked workers. When a worker dies or
+    runs past `timeout_s` on an item, failed(item, message) stands in for that item's result."""
+    if not items:
+        return
+    workers: list[_Worker] = []
+    done: dict[int, R] = {}
+    queue = iter(range(len(items)))
+    emitted = 0
+
+    def start() -> _Worker:
+        worker = _spawn(fn, items, workers, max_memory_bytes)
+        workers.append(worker)
+        _assign(worker, next(queue, None))
+        return worker
+
+    def replace(worker: _Worker, message: str) -> None:
+        done[worker.item] = failed(items[worker.item], message)
+        _retire(worker, workers)
+        start()
+
+    try:
+        for _ in range(min(max(1, jobs), len(items))):
+            start()
+        while emitted < len(items):
+            while emitted in done:
+                yield done.pop(emitted)
+                emitted += 1
+            if emitted == len(items):
+                break
+            busy = [w for w in workers if w.item is not None]
+            now = time.monotonic()
+            wait = max(0.0, min(w.started + timeout_s for w in busy) - now)
+            ready, _, _ = select.select([w.results for w in busy], [], [], wait)
+            for worker in busy:
+                if worker.results in ready:
+                    outcome = _receive(worker)
+                    if outcome is None:
+                        replace(worker, _death(worker))
+                    else:
+                        kind, value = outcome
+                        done[worker.item] = value if kind == "ok" else failed(items[worker.item], value)
+                        _assign(worker, next(queue, None))
+                elif time.monotonic() - worker.started > timeout_s:
+                    os.kill(worker.pid, signal.SIGKILL)
+                    replace(worker, f"读取超时（超过 {timeout_s:g} 秒），文件可能已损坏或过大")
+    finally:  # also on Ctrl-C or when the caller stops early: no worker outlives the batch
+        for worker in list(workers):
+            _retire(worker, workers)
+
+
+def _spawn(fn: Callable, items: Sequence, workers: list[_Worker], max_memory_bytes: int) -> _Worker:
+    task_r, task_w = os.pipe()
+    result_r, result_w = os.pipe()
+    errors = tempfile.TemporaryFile()
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - the worker, which leaves through os._exit
+        # Other workers' pipe ends must close here, or a dead worker's pipe would never read as closed.
+        for other in workers:
+            for fd in (other.tasks, other.results):
+                os.close(fd)
+        os.close(task_w)
+        os.close(result_r)
+        _serve(fn, items, task_r, result_w, errors.fileno(), max_memory_bytes)
+    os.close(task_r)
+    os.close(result_w)
+    return _Worker(pid, task_w, result_r, errors)
+
+
+def _assign(worker: _Worker, item: int | None) -> None:
+    worker.item = item
+    if item is not None:
+        worker.started = time.monotonic()
+        os.write(worker.tasks, _TASK.pack(item))
+
+
+def _receive(worker: _Worker) -> tuple[str, object] | None:
+    """The worker's outcome for its item, or None when it died first."""
+    header = _read_exact(worker.results, _HEADER.size)
+    if len(header) < _HEADER.size:
+        return None
+    _, size = _HEADER.unpack(header)
+    payload = _read_exact(worker.results, size)
+    if len(payload) < size:
+        return None
+    return pickle.loads(payload)
+
+
+def _death(worker: _Worker) -> str:
+    _, status = os.waitpid(worker.pid, 0)
+    worker.pid = 0
+    worker.errors.seek(0)
+    detail = worker.errors.read(4096).decode("utf-8", "replace").strip().splitlines()
+    why = f"（{detail[0][:160]}）" if detail else ""
+    if os.WIFSIGNALED(status):
+        return f"读取器异常终止{why}，文件可能已损坏，或读取它需要的内存超过上限"
+    return f"读取器异常退出{why}，文件可能已损坏"
+
+
+def _retire(worker: _Worker, workers: list[_Worker]) -> None:
+    for fd in (worker.tasks, worker.results):
+        try:
+            os.close(fd)  # closing its task pipe tells an idle worker to leave
+        except OSError:
+            pass
+    if worker.pid:
+        if worker.item is not None:  # busy: it will not look at its pipe until it has finished
+            try:
+                os.kill(worker.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        os.waitpid(worker.pid, 0)
+    worker.errors.close()
+    workers.remove(worker)
+
+
+def _read_exact(fd: int, size: int) -> bytes:
+    chunks, got = [], 0
+    while got < size:
+        chunk = os.read(fd, min(size - got, 1 << 20))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        got += len(chunk)
+    return b"".join(chunks)
+
+
+def _serve(fn, items, tasks: int, results: int, errors: int, max_memory_bytes: int) -> None:  # pragma: no cover
+    code = isolate.CRASHED
+    try:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle; it ends the workers
+        isolate.become_reader(errors, max_memory_bytes)
+        isolate.IN_READER = True  # reads run here, in-process: this worker is the isolation
+        while True:
+            task = _read_exact(tasks, _TASK.size)
+            if len(task) < _TASK.size:
+                break  # the parent closed the pipe: no more work
+            (index,) = _TASK.unpack(task)
+            os.ftruncate(errors, 0)
+            os.lseek(errors, 0, os.SEEK_SET)
+            try:
+                outcome = ("ok", fn(items[index]))
+                payload = pickle.dumps(outcome, protocol=pickle.HIGHEST_PROTOCOL)
+            except BaseException as exc:  # noqa: BLE001 - fn catches its own errors; this is the backstop
+                payload = pickle.dumps(("error", f"内部错误（{type(exc).__name__}: {str(exc)[:160]}）"))
+            data = memoryview(_HEADER.pack(index, len(payload)) + payload)
+            while data:
+                data = data[os.write(results, data):]
+        code = 0
+    finally:
+        os._exit(code)

@@ -1,0 +1,72 @@
+"""The batch worker pool (io/pool.py): results in item order for any number of workers, and a worker that
+aborts, overruns its deadline or exhausts its memory costs only the item it was on."""
+
+from __future__ import annotations
+
+import os
+import time
+
+import pytest
+
+from qidong_audit.io import isolate
+from qidong_audit.io.pool import imap_isolated
+
+pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="the pool forks its workers")
+
+
+def _work(item):
+    kind, value = item
+    if kind == "abort":
+        os.write(2, b"memory allocation of 123 bytes failed\n")
+        os.abort()
+    if kind == "sleep":
+        time.sleep(value)
+    if kind == "hog":
+        return len(bytearray(value))
+    if kind == "exit":
+        os._exit(3)
+    if kind == "reader-flag":
+        return isolate.IN_READER
+    return (value, os.getpid())
+
+
+def _failed(item, message):
+    return ("failed", item[1], message)
+
+
+def _children() -> set[int]:
+    with open(f"/proc/{os.getpid()}/task/{os.getpid()}/children") as fh:
+        return {int(pid) for pid in fh.read().split()}
+
+
+@pytest.mark.parametrize("jobs", [1, 2, 5])
+def test_results_come_in_item_order_whatever_the_number_of_workers(jobs):
+    items = [("ok", i) for i in range(40)]
+    out = list(imap_isolated(_work, items, jobs, timeout_s=30, max_memory_bytes=1 << 30, failed=_failed))
+    assert [value for value, _ in out] == list(range(40))
+    assert len({pid for _, pid in out}) == min(jobs, 40)  # long-lived workers, not a process per item
+    assert os.getpid() not in {pid for _, pid in out}
+
+
+def test_a_dead_or_late_worker_costs_only_its_item():
+    items = [("ok", 0), ("abort", 1), ("ok", 2), ("sleep", 30), ("ok", 4), ("exit", 5), ("hog", 3 << 30), ("ok", 7)]
+    before = _children()
+    start = time.monotonic()
+    out = list(imap_isolated(_work, items, 2, timeout_s=2, max_memory_bytes=512 << 20, failed=_failed))
+    assert time.monotonic() - start < 20
+    assert [o[0] for o in (out[0], out[2], out[4], out[7])] == [0, 2, 4, 7]
+    assert out[1][:2] == ("failed", 1) and "读取器异常终止（memory allocation of 123 bytes failed）" in out[1][2]
+    assert out[3][:2] == ("failed", 30) and "读取超时（超过 2 秒）" in out[3][2]
+    assert out[5][:2] == ("failed", 5) and "读取器异常退出" in out[5][2]
+    assert out[6][0] == "failed" and "MemoryError" in out[6][2]  # the worker's address space is capped
+    assert _children() == before  # every worker was reaped
+
+
+def test_workers_read_in_process_and_stopping_early_ends_them():
+    items = [("reader-flag", 0)] * 3 + [("sleep", 30)] * 4
+    before = _children()
+    results = imap_isolated(_work, items, 2, timeout_s=60, max_memory_bytes=1 << 30, failed=_failed)
+    assert next(results) is True  # inside a worker, reads skip the per-read fork
+    results.close()  # the caller gave up (Ctrl-C): busy workers are killed, idle ones told to leave
+    assert _children() == before
+    assert isolate.IN_READER is False
