@@ -4,7 +4,6 @@ every problem is reported as file:line with one message and never a traceback.""
 from __future__ import annotations
 
 import re
-import tomllib
 from collections.abc import Callable
 from pathlib import Path
 
@@ -26,6 +25,8 @@ def read_text(path: str | Path, error: MakeError) -> str:
 
 
 def parse(text: str, name: str, error: MakeError) -> dict:
+    import tomllib  # a run whose packs come from the data cache never parses TOML
+
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:

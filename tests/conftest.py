@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
+import tempfile
 from decimal import Decimal
 from pathlib import Path
 
@@ -13,6 +15,10 @@ from typer.testing import CliRunner
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
+
+# The tool's data cache (qidong_audit/datacache.py) goes to a folder of this run, not the user's ~/.cache;
+# the CLI subprocesses the tests start inherit it.
+os.environ.setdefault("QIDONG_AUDIT_CACHE_DIR", tempfile.mkdtemp(prefix="qidong-audit-test-cache-"))
 
 
 def write_xlsx(path: Path, sheets: dict[str, list[list]], merges: dict[str, list[str]] | None = None) -> Path:

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import functools
 import re
-import tomllib
 import unicodedata
 from dataclasses import dataclass
 from importlib import resources
@@ -225,6 +224,15 @@ def load_catalog(year: int | None = None) -> Catalog:
 
 @functools.lru_cache(maxsize=None)
 def _build(year: int) -> Catalog:
+    """Parsing the data files is most of a one-workbook audit's cost: built once per data and code (datacache)."""
+    from qidong_audit.datacache import cached
+
+    data = resources.files(__name__).joinpath("data")
+    return cached(f"catalog-{year}", [data.joinpath("functional.toml"), data.joinpath("economic.toml")],
+                  lambda: _build_now(year))
+
+
+def _build_now(year: int) -> Catalog:
     functional = _functional_subjects(_entries("functional.toml"), year)
     economic = _economic_subjects(_entries("economic.toml"))
     return Catalog(year, functional, economic)
@@ -233,6 +241,8 @@ def _build(year: int) -> Catalog:
 @functools.lru_cache(maxsize=None)
 def _entries(filename: str) -> tuple[dict[str, Any], ...]:
     """The raw entries of one data file, checked for shape, duplicates and orphans."""
+    import tomllib  # only when the data cache has no catalogue for this data and code
+
     data = tomllib.loads(resources.files(__name__).joinpath("data").joinpath(filename).read_text(encoding="utf-8"))
     entries = tuple(data["subjects"])
     seen: set[str] = set()

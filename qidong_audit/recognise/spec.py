@@ -6,12 +6,11 @@ in the other. `all_tables()` puts every pack's tables in one set for recognition
 
 from __future__ import annotations
 
-import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 
-from qidong_audit.recognise.text import norm
+from qidong_audit.recognise.text import SHORT_TEXT, norm
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +39,8 @@ class TableSet:
     tables: tuple[TableSpec, ...]
     aliases: dict[str, str]  # normalised variant → canonical
     packs: tuple[TableSet, ...] = ()  # a combined set (all_tables): the packs it is made of
+    # text → canon(text): every header cell and row label is looked up, and the same words recur in every file
+    _canon: dict[str, str] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def own(self, spec: TableSpec) -> TableSet:
         """The set whose aliases read this table's labels: its own pack's set (self for a single pack)."""
@@ -52,13 +53,33 @@ class TableSet:
         return None
 
     def canon(self, text: str) -> str:
-        n = norm(text)
-        return self.aliases.get(n, n)
+        hit = self._canon.get(text)
+        if hit is None:
+            n = norm(text)
+            hit = self.aliases.get(n, n)
+            if len(text) <= SHORT_TEXT:
+                if len(self._canon) >= _MAX_CANON:  # a bound for odd texts; the memo starts over
+                    self._canon.clear()
+                self._canon[text] = hit
+        return hit
+
+
+_MAX_CANON = 16384
 
 
 @lru_cache(maxsize=4)
 def load_tables(pack: str = "final") -> TableSet:
-    data = tomllib.loads(resources.files("qidong_audit.packs").joinpath(pack, "tables.toml").read_text("utf-8"))
+    """The pack's table specs, parsed once per data and code (qidong_audit/datacache.py)."""
+    from qidong_audit.datacache import cached
+
+    source = resources.files("qidong_audit.packs").joinpath(pack, "tables.toml")
+    return cached(f"tables-{pack}", [source], lambda: _parse_tables(pack, source.read_text("utf-8")))
+
+
+def _parse_tables(pack: str, text: str) -> TableSet:
+    import tomllib
+
+    data = tomllib.loads(text)
     aliases = {norm(k): norm(v) for k, v in data.get("aliases", {}).items()}
     specs = []
     for t in data["table"]:
