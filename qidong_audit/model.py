@@ -5,7 +5,6 @@ Everything here is a frozen value; this module imports nothing from the other la
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
@@ -165,6 +164,8 @@ class Finding:
         re-ordered sheets: it hashes the rule, the file name and the domain location, not sheet or cell."""
         name = self.file.replace("\\", "/").rsplit("/", 1)[-1]
         basis = "\x1f".join((self.rule, name, self.table_id or "", self.anchor or self.cell or ""))
+        import hashlib
+
         return hashlib.sha1(basis.encode("utf-8")).hexdigest()[:16]
 
 

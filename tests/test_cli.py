@@ -9,6 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import JS03_MERGES, js03, project, run_cli, run_json, write_xlsx
 
 CLEAN = [
@@ -215,3 +217,14 @@ def test_inspect_names_code_layout_and_unrecognised_sheets(tmp_path, runner):
     text = run_cli(runner, "inspect", str(path)).stdout
     assert "未识别的工作表「说明」" in text and "分列 类|款|项" in text
     assert openpyxl.load_workbook(path).sheetnames == ["Sheet1", "说明"]
+
+
+@pytest.mark.parametrize("command", ["check", "inspect", "report", "compare", "template", "rules"])
+def test_a_run_builds_only_its_command_and_says_the_same(runner, command):
+    """main() builds just the command it runs (cli.build_app); its help and errors read as the whole app's."""
+    from qidong_audit.cli import app, build_app
+
+    for args in ([command, "--help"], [command, "--no-such-option"]):
+        whole, alone = runner.invoke(app, args), runner.invoke(build_app(command), args)
+        assert (alone.exit_code, alone.output) == (whole.exit_code, whole.output)
+    assert len(build_app(command).registered_commands) + len(build_app(command).registered_groups) == 1

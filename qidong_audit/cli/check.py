@@ -56,8 +56,6 @@ def check(
     cycle_report: Annotated[Optional[Path], typer.Option("--report", help="与 --cycle 一起：核对文字报告中“完成年初预算的 X%”的说法。")] = None,
 ) -> None:
     """审核工作簿：表内平衡、合计与明细、表间一致。"""
-    from rich.markup import escape
-
     from qidong_audit.audit import AuditOptions, audit_paths, discover, load_rules, sample_path
     from qidong_audit.render import BUILTIN_CHECKS, Context, rule_catalogue, summary_line
     from qidong_audit.rules.pack import RulesError
@@ -102,7 +100,10 @@ def check(
         raise fail(str(exc)) from None
     if not report.files:
         raise fail("没有找到要审核的工作簿（.xlsx/.xlsm/.xls/.xlsb/.ods）")
-    known = list(pack.rules) + list(_other_rules())
+    # The 预算 pack and the written-report rules are only loaded when a selector or a finding may name them.
+    pack_ids = {r.id for r in pack.rules} | set(BUILTIN_CHECKS)
+    others = chosen or skipped or any(f.rule not in pack_ids for f in report.findings)
+    known = list(pack.rules) + (list(_other_rules()) if others else [])
     typos = unknown(chosen + skipped, {r.id for r in known} | set(BUILTIN_CHECKS) | {f.rule for f in report.findings})
     if typos:
         raise fail(f"--select/--ignore「{'、'.join(typos)}」不匹配任何规则编号（用 qidong-audit rules 查看全部）")
@@ -119,13 +120,13 @@ def check(
     except Exception as exc:  # a renderer bug is exit 2 with a message, never a traceback
         raise fail(f"内部错误：生成 {format.value} 报告失败（{type(exc).__name__}: {exc}）") from None
 
-    err = stderr_console()
+    err = _Stderr()  # rich loads only when there is something to say (a quiet, clean JSON run never needs it)
     for fr in report.files:
         if fr.error:
-            err.print(f"[bold red]qidong-audit:[/] {escape(f'{fr.path}：{fr.error}')}", highlight=False)
+            err.print(f"[bold red]qidong-audit:[/] {_escape(f'{fr.path}：{fr.error}')}", highlight=False)
     for f in report.findings:
         if f.rule == "QA.waiver-unmatched":
-            err.print(f"[yellow]qidong-audit:[/] {escape(f'{f.file}:{f.line}：{ctx.message(f)}')}", highlight=False)
+            err.print(f"[yellow]qidong-audit:[/] {_escape(f'{f.file}:{f.line}：{ctx.message(f)}')}", highlight=False)
     _write_summaries(report, summary_csv, summary_xlsx)
     annotated_nothing = False
     if targets is not None:
@@ -164,11 +165,32 @@ def _annotate(report, targets: dict[str, Path], ctx, err) -> bool:
     return written > 0
 
 
+class _Stderr:
+    """The stderr console, made on first use."""
+
+    def __init__(self) -> None:
+        self._console = None
+
+    def print(self, *args, **kwargs) -> None:
+        if self._console is None:
+            self._console = stderr_console()
+        self._console.print(*args, **kwargs)
+
+
+def _escape(text: str) -> str:
+    from rich.markup import escape
+
+    return escape(text)
+
+
 @contextmanager
 def _progress(total: int, quiet: bool):
     """A progress bar on stderr for batches, when stderr is a terminal and --quiet is not given."""
+    if total <= 1 or quiet:
+        yield None
+        return
     err = stderr_console()
-    if total <= 1 or quiet or not err.is_terminal:
+    if not err.is_terminal:
         yield None
         return
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn

@@ -15,7 +15,6 @@ import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
-from qidong_audit.io import textual
 from qidong_audit.io.bounds import check_zip
 from qidong_audit.io.isolate import run_isolated
 from qidong_audit.io.limits import DEFAULT_LIMITS, MiB, Limits, ReadError
@@ -165,6 +164,8 @@ def _check_zip(data: bytes, fmt: str, limits: Limits) -> dict[str, SheetMeta]:
 
 
 def _read_textual(path: str, fmt: str, data: bytes, stem: str, limits: Limits) -> RawWorkbook:
+    from qidong_audit.io import textual  # html.parser and friends: only for the files that need them
+
     try:
         if fmt == "html":
             found = textual.read_html(data, limits.max_cells)
