@@ -3,14 +3,18 @@ position — and normalise them into Tables of keyed rows and amount cells."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 
 from qidong_audit.io import RawWorkbook
 from qidong_audit.model import Column, Finding, Severity, Table, Verdict
+from qidong_audit.recognise.amounts import Amounts
 from qidong_audit.recognise.blocks import department_of, find_blocks, unit_of, year_of
+from qidong_audit.recognise.grid import lines_of
 from qidong_audit.recognise.layout import a1, analyse, build_rows
 from qidong_audit.recognise.spec import TableSet, all_tables
-from qidong_audit.recognise.text import cell_text
+from qidong_audit.recognise.text import text_cache
 
 # Published precision by unit: 万元 tables print 0.01; 元 tables print whole 元 or 分.
 _UNIT_DECIMALS = {"万元": 2, "亿元": 4, "千元": 2, "元": 2}
@@ -32,23 +36,19 @@ def recognise(raw: RawWorkbook, tables: TableSet | None = None) -> Recognised:
     findings: list[Finding] = []
     unrecognised: list[str] = []
     department = year = None
+    amounts = Amounts()  # per workbook: its figures recur across its tables
     for sheet in raw.sheets:
-        blocks = find_blocks(sheet, tables)
+        blocks = find_blocks(sheet, tables, lines_of(sheet.rows))
         if not blocks:
             if any(v is not None for row in sheet.rows for v in row):
                 unrecognised.append(sheet.name)
             continue
         for block in blocks:
-            lead = [
-                cell_text(v)
-                for r in range(block.title_row, min(block.end, block.title_row + 8))
-                for v in (sheet.rows[r] if r < len(sheet.rows) else [])
-                if isinstance(v, str)
-            ]
+            lead = [v for row in sheet.rows[block.title_row:min(block.end, block.title_row + 8)] for v in row if isinstance(v, str)]
             year = year or year_of([block.printed_title] + lead[:4])
             dept = department_of(lead)
             department = department or dept
-            table, issues = _table(raw.path, block, tables, lead, dept, year)
+            table, issues = _table(raw.path, block, tables, lead, dept, year, amounts)
             out.append(table)
             findings.extend(issues)
             if sheet.hidden:
@@ -63,8 +63,15 @@ def _class_lookup(year: int | None):
         from qidong_audit.catalog import load_catalog
     except ImportError:  # pragma: no cover - the catalogue ships with the package
         return None
-    catalog = load_catalog(year)
+    return _class_codes(load_catalog(year))
 
+
+@lru_cache(maxsize=16)
+def _class_codes(catalog) -> Callable[[str], str | None]:
+    """The 类 code a name stands for in this catalogue; each name is looked up once (a catalogue is built once
+    per year and never changes, and the same 类 names recur in every file)."""
+
+    @text_cache(maxsize=4096)
     def lookup(name: str) -> str | None:
         hits = [s for s in catalog.functional_by_name(name) if s.level == "类"]
         return hits[0].code if len(hits) == 1 else None
@@ -72,16 +79,17 @@ def _class_lookup(year: int | None):
     return lookup
 
 
-def _table(path: str, block, tables: TableSet, lead: list[str], dept: str | None, year: int | None):
+def _table(path: str, block, tables: TableSet, lead: list[str], dept: str | None, year: int | None, amounts: Amounts):
     spec = block.spec
     sheet = block.sheet
     tables = tables.own(spec)  # labels are read with the aliases of the table's own pack
     sheet_name = sheet.row_labels[block.title_row] if sheet.row_labels else sheet.name  # a PDF's page
     layout = analyse(block, spec, tables)
-    rows, bad = build_rows(block, spec, layout, tables, _class_lookup(year))
+    rows, bad = build_rows(block, spec, layout, tables, _class_lookup(year), amounts)
     unit = unit_of(lead)
     issues: list[Finding] = []
-    cells = [c for row in rows for c in row.cells.values() if c.value is not None]
+    every = [c for row in rows for c in row.cells.values()]
+    cells = [c for c in every if c.value is not None]
     decimals = _precision(unit, cells)
     leaf_row = layout.label_rows[-1] if layout.label_rows else block.title_row
     columns = tuple(
@@ -132,7 +140,7 @@ def _table(path: str, block, tables: TableSet, lead: list[str], dept: str | None
                     cell.text,
                 )
             )
-    for cell in (c for row in rows for c in row.cells.values() if c.unknown):
+    for cell in (c for c in every if c.unknown):
         if cell.unknown == "公式无缓存值":
             text = f"{where} {cell.a1} 是公式但文件中没有计算结果（未在 Excel/WPS 中重新计算保存），其值未知，依赖它的检查无法进行"
             severity = Severity.WARNING

@@ -9,9 +9,11 @@ from decimal import Decimal
 
 from qidong_audit.model import Cell, Row
 from qidong_audit.numbers import parse_amount
-from qidong_audit.recognise.blocks import Block, is_meta_text
+from qidong_audit.recognise.amounts import Amounts
+from qidong_audit.recognise.blocks import Block, is_meta_text, match_title
+from qidong_audit.recognise.grid import Line
 from qidong_audit.recognise.spec import TableSet, TableSpec
-from qidong_audit.recognise.text import cell_text, is_subset_label, norm, strip_ordinal, strip_subset
+from qidong_audit.recognise.text import SHORT_TEXT, cell_text, is_subset_label, norm, strip_ordinal, strip_subset, text_cache
 
 QUALIFIERS = frozenset({"预算数", "决算数"})
 LABEL_HEADERS = frozenset({"项目", "科目名称", "名称", "项目名称", "科目", "功能分类科目名称", "经济分类科目名称", "支出功能分类科目名称"})
@@ -24,19 +26,17 @@ _MAX_HEADER_ROWS = 6
 
 def a1(row: int, col: int) -> str:
     """0-based (row, col) → "C12"."""
+    return f"{column_letters(col)}{row + 1}"
+
+
+def column_letters(col: int) -> str:
+    """0-based column → "C" (a1 without the row, for building many addresses in one column)."""
     letters = ""
     c = col + 1
     while c:
         c, rem = divmod(c - 1, 26)
         letters = chr(65 + rem) + letters
-    return f"{letters}{row + 1}"
-
-
-def _holdable(d: Decimal) -> bool:
-    """An amount a spreadsheet can hold: under 10¹⁶, at most 20 significant digits and 20 decimals. Text like
-    "1e999999999" or a cell of 30,000 digits is no amount, and would overflow every check that adds it."""
-    exp = d.as_tuple().exponent
-    return isinstance(exp, int) and exp >= -20 and len(d.as_tuple().digits) <= 20 and d.adjusted() < 16
+    return letters
 
 
 def _whole(value: object) -> int | None:
@@ -52,6 +52,7 @@ def _whole(value: object) -> int | None:
     return None
 
 
+@text_cache(maxsize=4096)  # codes recur in every row of every file
 def _code_text(value: object) -> str | None:
     """A classification code as digits ("2080505", "208 05 05", 2080505.0), else None."""
     if value is None or isinstance(value, bool):
@@ -65,6 +66,7 @@ def _code_text(value: object) -> str | None:
     return m.group(1).replace(" ", "") if m else None
 
 
+@text_cache(maxsize=4096)
 def _suffix(value: object) -> str | None:
     """款/项 suffix: "05", or 5 when Excel dropped the leading zero of a number."""
     if value is None or isinstance(value, bool):
@@ -99,55 +101,67 @@ class Layout:
     issues: list[tuple[str, int, int, str]] = field(default_factory=list)  # (kind, row, col, text)
 
 
-def _row_cells(block: Block, r: int) -> list[object]:
-    return block.sheet.rows[r] if r < len(block.sheet.rows) else []
+_COLUMN_NUMBER_HEADS = ("栏次", "行次")
 
 
-def _is_column_number_row(row: list[object]) -> bool:
+def _is_column_number_row(line: Line) -> bool:
     """The 栏次/行次 row: "栏次" and 1, 2, 3 … under the amount columns."""
-    texts = [norm(cell_text(v)) for v in row if isinstance(v, str) and v.strip()]
-    if texts and all(t in ("栏次", "行次") for t in texts):
+    if line.strings:  # text there must all be 栏次/行次: a text is no number of the sequence
+        for s in line.strings:
+            if norm(s) not in _COLUMN_NUMBER_HEADS:
+                return False
         return True
-    nums = [v for v in row if v is not None and not (isinstance(v, str) and not v.strip())]
-    seq = [_whole(v) for v in nums]
-    if len(nums) >= 2 and all(x is not None for x in seq):
-        return seq == list(range(seq[0], seq[0] + len(seq))) and seq[0] in (0, 1)
-    return False
+    if len(line.values) < 2:
+        return False
+    seq = [_whole(v) for v in line.values]
+    if None in seq:
+        return False
+    return seq[0] in (0, 1) and seq == list(range(seq[0], seq[0] + len(seq)))
 
 
-def _is_note_row(row: list[object]) -> str | None:
-    texts = [cell_text(v).strip() for v in row if v is not None and cell_text(v).strip()]
-    if not texts:
+def _is_note_row(line: Line) -> str | None:
+    if not line.values:
         return None
-    first = norm(texts[0])
-    if _NOTE.search(first) and not any(parse_amount(v).number for v in row if v is not None and not isinstance(v, str)):
-        return "".join(texts)
+    if _opens_note(line.values[0]) and not any(parse_amount(v).number for v in line.values if not isinstance(v, str)):
+        return "".join(line.texts)
     return None
 
 
-def _is_data_row(row: list[object]) -> bool:
-    for v in row:
-        if v is None:
-            continue
+@text_cache(maxsize=8192)  # asked of every row's first cell: its code or label
+def _opens_note(value: object) -> bool:
+    """The first cell of a note: "注：…", "说明…", "本表无数据" …"""
+    return bool(_NOTE.search(norm(cell_text(value).strip())))
+
+
+def _is_data_row(line: Line) -> bool:
+    for v in line.values:
         if isinstance(v, (int, float, Decimal)) and not isinstance(v, bool):
             return True
-        s = cell_text(v).strip()
-        if not s:
-            continue
-        if _code_text(s) or parse_amount(s).number:
+        if _reads_as_data(cell_text(v).strip()):
             return True
-    texts = [norm(cell_text(v)) for v in row if v is not None and cell_text(v).strip()]
+    texts = [norm(cell_text(v)) for v in line.values]
     if texts and strip_ordinal(texts[0]) != texts[0]:
         return True
     return len(texts) == 1 and texts[0] in TOTAL_LABELS
 
 
+@text_cache(maxsize=4096)  # header words, the same in every file
+def _reads_as_data(text: str) -> bool:
+    """A code or an amount, written as text."""
+    return bool(_code_text(text) or parse_amount(text).number)
+
+
 def _merge_map(block: Block, rows: list[int]) -> dict[tuple[int, int], tuple[int, int]]:
     """Each cell covered by a merged range (but not its anchor) → the anchor, for the given rows."""
     out: dict[tuple[int, int], tuple[int, int]] = {}
+    if not rows:
+        return out
     wanted = set(rows)
+    low, high = min(rows), max(rows)
     for (r0, c0), (r1, c1) in block.sheet.merges or []:
-        for r in range(r0, r1 + 1):
+        if r1 < low or r0 > high:
+            continue  # a merge elsewhere in the sheet
+        for r in range(max(r0, low), min(r1, high) + 1):
             if r not in wanted:
                 continue
             for c in range(c0, c1 + 1):
@@ -156,23 +170,29 @@ def _merge_map(block: Block, rows: list[int]) -> dict[tuple[int, int], tuple[int
     return out
 
 
-def _header_paths(block: Block, header_rows: list[int], width: int, tables: TableSet) -> list[tuple[list[str], str]]:
+def _header_grid(block: Block, header_rows: list[int], width: int) -> list[list[str]]:
+    """The texts of the header rows, `width` columns each: a merged cell shows its anchor's text; without merge
+    information a group header spans its sub-headers (_forward_fill)."""
     merged = _merge_map(block, header_rows)
+    rows = block.sheet.rows
     grid: list[list[str]] = []
     for r in header_rows:
-        row = _row_cells(block, r)
-        line = []
-        for c in range(width):
-            anchor = merged.get((r, c))
-            if anchor is not None:
-                ar, ac = anchor
-                v = _row_cells(block, ar)[ac] if ac < len(_row_cells(block, ar)) else None
-            else:
-                v = row[c] if c < len(row) else None
-            line.append(cell_text(v).strip())
+        row = rows[r] if r < len(rows) else []
+        line = [cell_text(v).strip() if v is not None else "" for v in row[:width]]
+        line += [""] * (width - len(line))
         grid.append(line)
+    for (r, c), (ar, ac) in merged.items():
+        if c < width:
+            source = rows[ar] if ar < len(rows) else []
+            v = source[ac] if ac < len(source) else None
+            grid[header_rows.index(r)][c] = cell_text(v).strip() if v is not None else ""
     if block.sheet.merges is None:
         _forward_fill(grid)
+    return grid
+
+
+def _header_paths(grid: list[list[str]], width: int, tables: TableSet) -> list[tuple[list[str], str]]:
+    """Each column's header path: its canonical header parts from top to bottom, and as printed."""
     out = []
     for c in range(width):
         parts: list[str] = []
@@ -237,30 +257,83 @@ def _assign_key(spec: TableSpec, parts: list[str]) -> str:
 
 def analyse(block: Block, spec: TableSpec, tables: TableSet) -> Layout:
     rows = block.sheet.rows
+    lines = block.lines
     r = block.title_row + 1
     # Meta lines (单位, 部门, 公开0X表, year) between the title and the header.
     while r < block.end:
-        row = _row_cells(block, r)
-        texts = [cell_text(v) for v in row if v is not None and cell_text(v).strip()]
-        if texts and not all(isinstance(v, str) and is_meta_text(v) for v in row if v is not None and cell_text(v).strip()):
+        line = lines[r]
+        if line.values and not (line.only_text and all(is_meta_text(v) for v in line.strings)):
             break
         r += 1
     header_rows: list[int] = []
+    number_rows: list[int] = []
     while r < block.end and len(header_rows) < _MAX_HEADER_ROWS:
-        row = _row_cells(block, r)
-        if _is_note_row(row):
+        line = lines[r]
+        if _is_note_row(line):
             break
-        if not any(v is not None and cell_text(v).strip() for v in row):
+        if not line.values:
             r += 1
             continue
-        if not _is_column_number_row(row) and _is_data_row(row):
+        numbers = _is_column_number_row(line)
+        if not numbers and _is_data_row(line):
             break
         header_rows.append(r)
+        if numbers:
+            number_rows.append(r)
         r += 1
-    width = max((len(rows[i]) for i in range(block.title_row, block.end)), default=0)
-    number_rows = [h for h in header_rows if _is_column_number_row(_row_cells(block, h))]
+    width = max(map(len, rows[block.title_row:block.end]), default=0)
     label_rows = [h for h in header_rows if h not in number_rows]
-    paths = _header_paths(block, label_rows, width, tables)
+    columns, names = _header_layout(_header_grid(block, label_rows, width), width, spec, tables)
+    data_rows: list[int] = []
+    note = None
+    end_row = max(header_rows, default=block.title_row)
+    header_texts = {t for h in label_rows for t in lines[h].norms}
+    while r < block.end:
+        line = lines[r]
+        if not line.values:  # a blank row is neither a note nor data
+            r += 1
+            continue
+        found = _is_note_row(line)
+        if found:
+            note = note or found
+            end_row = r
+        elif note is None:
+            if not _is_repeat(line, header_texts, spec, tables):
+                data_rows.append(r)
+            end_row = r
+        r += 1
+    return Layout(header_rows, label_rows, data_rows, columns, names, note, end_row)
+
+
+_Header = tuple[tuple[tuple[int, tuple[str, ...], str, str, int, str], ...], tuple[str, ...]]
+_HEADERS: dict[tuple[int, int], tuple[TableSpec, TableSet, dict[tuple[int, tuple[tuple[str, ...], ...]], _Header]]] = {}
+_MAX_HEADERS = 1024  # distinct headers remembered per table; the memo starts over beyond that
+_MAX_HEADER_WIDTH = 64  # a printed form's header is a few dozen columns of short words; others are not kept
+
+
+def _header_layout(grid: list[list[str]], width: int, spec: TableSpec, tables: TableSet) -> tuple[list[ColumnRole], list[str]]:
+    """The columns (roles, panels, keys) and panel names a header grid gives. They depend on the header texts
+    alone, and every file of a form prints the same header: remembered per (table, pack)."""
+    if width > _MAX_HEADER_WIDTH or any(len(t) > SHORT_TEXT for line in grid for t in line):
+        return _read_header(grid, width, spec, tables)
+    slot = _HEADERS.get((id(spec), id(tables)))
+    if slot is None or slot[0] is not spec or slot[1] is not tables:
+        slot = _HEADERS[(id(spec), id(tables))] = (spec, tables, {})
+    known = slot[2]
+    seen = (width, tuple(map(tuple, grid)))
+    header = known.get(seen)
+    if header is None:
+        if len(known) >= _MAX_HEADERS:
+            known.clear()
+        columns, names = _read_header(grid, width, spec, tables)
+        header = known[seen] = (tuple((c.col, tuple(c.path), c.printed, c.role, c.panel, c.key) for c in columns), tuple(names))
+    described, names = header
+    return [ColumnRole(col, list(path), printed, role, panel, key) for col, path, printed, role, panel, key in described], list(names)
+
+
+def _read_header(grid: list[list[str]], width: int, spec: TableSpec, tables: TableSet) -> tuple[list[ColumnRole], list[str]]:
+    """Classify each column by its header path, group the columns into panels and give amount columns their keys."""
+    paths = _header_paths(grid, width, tables)
     columns = [ColumnRole(c, parts, printed, _classify(parts)) for c, (parts, printed) in enumerate(paths)]
     _group_panels(columns)
     names = _panel_names(spec, columns)
@@ -271,36 +344,16 @@ def analyse(block: Block, spec: TableSpec, tables: TableSet) -> Layout:
             n = per_panel.get((col.panel, key), 0)
             per_panel[(col.panel, key)] = n + 1
             col.key = key if n == 0 else f"{key}#{n + 1}"
-    data_rows: list[int] = []
-    note = None
-    end_row = max(header_rows, default=block.title_row)
-    header_texts = {norm(cell_text(v)) for h in label_rows for v in _row_cells(block, h) if isinstance(v, str) and v.strip()}
-    while r < block.end:
-        row = _row_cells(block, r)
-        found = _is_note_row(row)
-        if found:
-            note = note or found
-            end_row = r
-            r += 1
-            continue
-        if note is None and any(v is not None and cell_text(v).strip() for v in row):
-            if not _is_repeat(row, header_texts, spec, tables):
-                data_rows.append(r)
-            end_row = r
-        r += 1
-    return Layout(header_rows, label_rows, data_rows, columns, names, note, end_row)
+    return columns, names
 
 
-def _is_repeat(row: list[object], header_texts: set[str], spec: TableSpec, tables: TableSet) -> bool:
+def _is_repeat(line: Line, header_texts: set[str], spec: TableSpec, tables: TableSet) -> bool:
     """A table continued on the next page repeats its title ("（续）"), unit line, header and 栏次 row."""
-    from qidong_audit.recognise.blocks import match_title
-
-    cells = [v for v in row if v is not None and cell_text(v).strip()]
-    texts = [norm(cell_text(v)) for v in cells if isinstance(v, str)]
-    if _is_column_number_row(row):
+    if _is_column_number_row(line):
         return True
-    if len(texts) != len(cells):
+    if not line.only_text:
         return False
+    texts = line.norms
     if len(texts) <= 3 and (match_title("".join(texts), tables) is spec or all(is_meta_text(t) for t in texts)):
         return True
     return len(texts) >= 2 and all(t in header_texts for t in texts)
@@ -323,10 +376,13 @@ def _panel_names(spec: TableSpec, columns: list[ColumnRole]) -> list[str]:
     count = max((c.panel for c in columns), default=0) + 1
     if not spec.panels:
         return [""] * count
+    tops: list[set[str]] = [set() for _ in range(count)]  # each panel's top header parts, in one pass
+    for c in columns:
+        if c.path:
+            tops[c.panel].add(c.path[0])
     names = []
     for i in range(count):
-        tops = {c.path[0] for c in columns if c.panel == i and c.path}
-        named = [p for p in spec.panels if p in tops]
+        named = [p for p in spec.panels if p in tops[i]]
         if named:
             names.append(named[0])
         elif i < len(spec.panels):
@@ -344,9 +400,39 @@ class _CodeState:
     kuan: str | None = None
 
 
-def build_rows(block: Block, spec: TableSpec, layout: Layout, tables: TableSet, class_code) -> tuple[list[Row], list[Cell]]:
-    """Rows per panel with their amount cells; returns (rows, cells that were not amounts)."""
+_NAMING_ROLES = frozenset({"label", "code", "code类", "code款", "code项"})  # the columns that name a row
+
+
+@dataclass(frozen=True, slots=True)
+class _Panel:
+    """One panel's columns as every data row reads them, sorted out once per table."""
+
+    keys: list[tuple[int, str]]  # (col, role) of the label and code columns, in column order
+    amounts: list[tuple[int, str, str]]  # (col, key, column letters) of the amount columns, in column order
+
+
+def _panels(layout: Layout) -> list[_Panel]:
+    out = [_Panel([], []) for _ in layout.panel_names]
+    for c in layout.columns:  # in column order, so each panel's lists are too
+        if c.role in _NAMING_ROLES:
+            out[c.panel].keys.append((c.col, c.role))
+        elif c.role == "amount":
+            out[c.panel].amounts.append((c.col, c.key, column_letters(c.col)))
+    return out
+
+
+_BLANK = parse_amount(None)
+
+
+def build_rows(
+    block: Block, spec: TableSpec, layout: Layout, tables: TableSet, class_code, amounts: Amounts | None = None
+) -> tuple[list[Row], list[Cell]]:
+    """Rows per panel with their amount cells; returns (rows, cells that were not amounts). `amounts` reads the
+    workbook's amount cells (shared by its tables)."""
+    if amounts is None:
+        amounts = Amounts()
     sheet = block.sheet
+    rows = sheet.rows
     out: list[Row] = []
     bad: list[Cell] = []
     states = {p: _CodeState() for p in range(len(layout.panel_names))}
@@ -359,80 +445,101 @@ def build_rows(block: Block, spec: TableSpec, layout: Layout, tables: TableSet, 
         if after < block.end:
             data_rows = [after]
     merge_end = {(r0, c0): c1 for (r0, c0), (_r1, c1) in (sheet.merges or []) if c1 > c0}
+    merged_rows = {r0 for r0, _c0 in merge_end}  # rows where a label may span the next panels
+    unmerged = sheet.merges is None
     meta = sheet.meta
-    npanels = len(layout.panel_names)
-    panel_cols = {p: [c for c in layout.columns if c.panel == p] for p in range(npanels)}  # once, not per row
+    shown_at = meta.decimals if meta is not None else {}
+    errors = meta.errors if meta is not None else {}
+    uncached = meta.formula_without_value if meta is not None else set()
+    read = amounts.cell
+    panels = _panels(layout)  # once, not per row
+    names = list(enumerate(layout.panel_names))
+    keep_empty = spec.single_row
     for r in data_rows:
-        raw = sheet.rows[r] if r < len(sheet.rows) else []
+        raw = rows[r] if r < len(rows) else []
+        width = len(raw)
+        row_number = str(r + 1)
+        where = sheet.row_labels[r] if sheet.row_labels else sheet.name  # PDF rows carry their page
         absorbed: set[int] = set()
-        for p, pname in enumerate(layout.panel_names):
+        for p, pname in names:
             if p in absorbed:
                 continue
-            cols = panel_cols[p]
-            amount_panel = _absorb(panel_cols, p, npanels, r, merge_end, absorbed)
-            if sheet.merges is None and amount_panel == p:
-                amount_panel = _absorb_unmerged(panel_cols, p, npanels, raw, absorbed)
-            if amount_panel != p:
-                cols = [c for c in cols if c.role != "amount"] + [c for c in panel_cols[amount_panel] if c.role == "amount"]
-            label, code = "", None
-            parts: dict[str, str | None] = {}
-            for c in cols:
-                v = raw[c.col] if c.col < len(raw) else None
-                if c.role == "label":
-                    label = " ".join(cell_text(v).split()) or label
-                elif c.role == "code":
-                    code = _code_text(v) if v is not None else None
-                    if code is None and v is not None and not label:
-                        label = " ".join(cell_text(v).split())
-                elif c.role.startswith("code"):
-                    parts[c.role[-1]] = _suffix(v) if c.role != "code类" else _code_text(v)
-                    if parts[c.role[-1]] is None and isinstance(v, str) and v.strip() and not label:
-                        label = " ".join(v.split())  # "合计" printed across the merged code columns
-            if parts:
-                code = _join_code(parts, states[p])
-            if code is None and label:
-                m = _CODE_IN_LABEL.match(norm(label))
-                if m and m.group(2):
-                    code = m.group(1).replace(" ", "")
-                    label = m.group(2)
+            amount_panel = _absorb(panels, p, r, merge_end, absorbed) if r in merged_rows else p
+            if unmerged and amount_panel == p:
+                amount_panel = _absorb_unmerged(panels, p, raw, absorbed)
+            label, code = _row_name(raw, panels[p].keys, states[p])
+            amount_cols = panels[amount_panel].amounts
+            named = label or code is not None or keep_empty
+            if not named and all(col >= width or raw[col] is None for col, _key, _letters in amount_cols):
+                continue  # nothing in this panel's part of the row: no row, and no cell to build or report
             cells: dict[str, Cell] = {}
-            for c in cols:
-                if c.role != "amount":
-                    continue
-                v = raw[c.col] if c.col < len(raw) else None
-                parsed = parse_amount(v)
-                if parsed.number and not _holdable(parsed.value):
-                    parsed = replace(parsed, value=None, number=False, decimals=0)  # reported as not an amount
-                shown, unknown = None, None
-                if meta is not None:
-                    shown = meta.decimals.get((r, c.col))
-                    if (r, c.col) in meta.errors:
-                        unknown = meta.errors[(r, c.col)]
-                    elif (r, c.col) in meta.formula_without_value and parsed.blank:
-                        unknown = "公式无缓存值"
-                where = sheet.row_labels[r] if sheet.row_labels else sheet.name  # PDF rows carry their page
-                cell = Cell(where, a1(r, c.col), r, c.col, parsed.value, parsed.text or (unknown or ""), parsed.decimals, shown, unknown)
+            valued = False
+            for col, key, letters in amount_cols:
+                v = raw[col] if col < width else None
+                parsed = _BLANK if v is None else read(v)  # a number no spreadsheet can hold is not an amount
+                at = (r, col)
+                unknown = errors.get(at) if errors else None
+                if unknown is None and uncached and parsed.blank and at in uncached:
+                    unknown = "公式无缓存值"
+                cell = cells[key] = Cell(
+                    where, letters + row_number, r, col, parsed.value, parsed.text or (unknown or ""), parsed.decimals, shown_at.get(at), unknown
+                )
                 if not parsed.number and not parsed.blank and unknown is None:
                     bad.append(cell)
-                cells[c.key] = cell
-            if not label and code is None and all(x.value is None for x in cells.values()) and not spec.single_row:
-                continue
-            out.append(_make_row(spec, pname, p, r, label, code, cells, tables, class_code, seen_labels, last_plain))
+                if parsed.value is not None:
+                    valued = True
+            if named or valued:
+                out.append(_make_row(spec, pname, p, r, label, code, cells, tables, class_code, seen_labels, last_plain))
     if spec.class_rows_before:
         out = _mark_class_rows(out, tables.canon(spec.class_rows_before))
     return out, bad
 
 
-def _absorb(panel_cols: dict[int, list[ColumnRole]], p: int, npanels: int, r: int, merge_end: dict, absorbed: set[int]) -> int:
+def _row_name(raw: list[object], keys: list[tuple[int, str]], state: _CodeState) -> tuple[str, str | None]:
+    """(label, code) of one panel's row, from its label and code columns."""
+    label, code = "", None
+    parts: dict[str, str | None] = {}
+    width = len(raw)
+    for col, role in keys:
+        v = raw[col] if col < width else None
+        if role == "label":
+            if v is not None:
+                label = " ".join(cell_text(v).split()) or label
+        elif role == "code":
+            code = _code_text(v) if v is not None else None
+            if code is None and v is not None and not label:
+                label = " ".join(cell_text(v).split())
+        else:
+            part = role[-1]
+            parts[part] = _suffix(v) if role != "code类" else _code_text(v)
+            if parts[part] is None and isinstance(v, str) and v.strip() and not label:
+                label = " ".join(v.split())  # "合计" printed across the merged code columns
+    if parts:
+        code = _join_code(parts, state)
+    if code is None and label:
+        found = _code_in_label(label)
+        if found:
+            code, label = found
+    return label, code
+
+
+@text_cache(maxsize=8192)
+def _code_in_label(label: str) -> tuple[str, str] | None:
+    """("2010101", "行政运行") from "2010101 行政运行": a code printed in front of the label."""
+    m = _CODE_IN_LABEL.match(norm(label))
+    return (m.group(1).replace(" ", ""), m.group(2)) if m and m.group(2) else None
+
+
+def _absorb(panels: list[_Panel], p: int, r: int, merge_end: dict, absorbed: set[int]) -> int:
     """A label merged across the next panels' label columns ("公用经费合计" spanning two column groups)
     takes its amount from the last panel it covers; those panels have no row of their own here."""
-    ends = [merge_end.get((r, c.col)) for c in panel_cols[p] if c.role == "label" or c.role.startswith("code")]
+    ends = [merge_end.get((r, col)) for col, _role in panels[p].keys]
     end = max((e for e in ends if e is not None), default=None)
     if end is None:
         return p
     target = p
-    for q in range(p + 1, npanels):
-        keys = [c.col for c in panel_cols[q] if c.role == "label" or c.role.startswith("code")]
+    for q in range(p + 1, len(panels)):
+        keys = [col for col, _role in panels[q].keys]
         if keys and all(col <= end for col in keys):
             absorbed.add(q)
             target = q
@@ -441,14 +548,14 @@ def _absorb(panel_cols: dict[int, list[ColumnRole]], p: int, npanels: int, r: in
     return target
 
 
-def _absorb_unmerged(panel_cols: dict[int, list[ColumnRole]], p: int, npanels: int, raw: list[object], absorbed: set[int]) -> int:
+def _absorb_unmerged(panels: list[_Panel], p: int, raw: list[object], absorbed: set[int]) -> int:
     """Without merge information (ods): a labelled row with no amount of its own, followed by panels whose
     code and label cells are empty, takes the amount printed under the last of them."""
     def keys(q: int) -> list[int]:
-        return [c.col for c in panel_cols[q] if c.role == "label" or c.role.startswith("code")]
+        return [col for col, _role in panels[q].keys]
 
     def amounts(q: int) -> list[object]:
-        return [raw[c.col] for c in panel_cols[q] if c.role == "amount" and c.col < len(raw)]
+        return [raw[col] for col, _key, _letters in panels[q].amounts if col < len(raw)]
 
     def filled(cols: list[int]) -> bool:
         return any(c < len(raw) and raw[c] not in (None, "") for c in cols)
@@ -456,7 +563,7 @@ def _absorb_unmerged(panel_cols: dict[int, list[ColumnRole]], p: int, npanels: i
     if not filled(keys(p)) or any(v not in (None, "") for v in amounts(p)):
         return p
     target = p
-    for q in range(p + 1, npanels):
+    for q in range(p + 1, len(panels)):
         if filled(keys(q)):
             break
         absorbed.add(q)
@@ -503,19 +610,30 @@ def _join_code(parts: dict[str, str | None], state: _CodeState) -> str | None:
     return code + xiang if xiang else code
 
 
-def _make_row(spec, pname, p, r, label, code, cells, tables, class_code, seen_labels, last_plain) -> Row:
+_ECONOMIC_LEVELS = {3: "类", 5: "款"}
+_FUNCTIONAL_LEVELS = {3: "类", 5: "款", 7: "项"}
+
+
+@text_cache(maxsize=8192)
+def _label_parts(label: str) -> tuple[str, str]:
+    """(kind, the label without "其中：" and ordinal, normalised); "" when nothing is left of it."""
     n = norm(label)
     kind = "data"
     if is_subset_label(n):
         kind, n = "subset", strip_subset(n)
-    key = tables.canon(strip_ordinal(n)) if n else (code or "")
+    return kind, strip_ordinal(n) if n else ""
+
+
+def _make_row(spec, pname, p, r, label, code, cells, tables, class_code, seen_labels, last_plain) -> Row:
+    kind, bare = _label_parts(label)
+    key = tables.canon(bare) if bare else (code or "")
     level = None
     if code:
         if spec.code_system == "经济":
-            level = {3: "类", 5: "款"}.get(len(code))
+            level = _ECONOMIC_LEVELS.get(len(code))
             code = code if level and code.startswith(("3", "5")) else None
         else:
-            level = {3: "类", 5: "款", 7: "项"}.get(len(code))
+            level = _FUNCTIONAL_LEVELS.get(len(code))
             code = code if level and code.startswith("2") else None
     if code is None and key and spec.code_system is None and pname == "支出" and class_code is not None:
         found = class_code(key)

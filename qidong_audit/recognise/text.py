@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from functools import lru_cache
+from collections.abc import Callable
+from functools import lru_cache, wraps
+from typing import Any, TypeVar
 
 _QUOTES = str.maketrans("", "", "“”\"'‘’「」『』〝〞＂")
 # Ordinals in front of row labels: "一、", "（一）", "(1)", "1.", "1、", "第一，" …
@@ -14,9 +16,33 @@ _ORDINAL = re.compile(
 _SUBSET = re.compile(r"^其中[:：]?")
 
 
+SHORT_TEXT = 256  # the caches keep labels, not whole essays
+
+T = TypeVar("T")
+
+
 def norm(text: str) -> str:
     """NFKC (full-width → half-width, （）→()), no whitespace at all, no quotes."""
-    return _norm(text) if len(text) <= 256 else _normalise(text)  # the cache keeps labels, not whole essays
+    return _norm(text) if len(text) <= SHORT_TEXT else _normalise(text)
+
+
+def text_cache(maxsize: int) -> Callable[[Callable[[Any], T]], Callable[[Any], T]]:
+    """lru_cache for a function of one cell value that remembers short texts only: labels, codes and header
+    words recur in every row of every file, while a long text is a one-off that would only fill the cache.
+    Other values (numbers: 1 == 1.0 == True, yet they read differently) are worked out every time."""
+
+    def decorate(function: Callable[[Any], T]) -> Callable[[Any], T]:
+        cached = lru_cache(maxsize=maxsize)(function)
+
+        @wraps(function)
+        def call(value: Any) -> T:
+            if value.__class__ is str and len(value) <= SHORT_TEXT:
+                return cached(value)
+            return function(value)
+
+        return call
+
+    return decorate
 
 
 def _normalise(text: str) -> str:
