@@ -123,25 +123,37 @@ class RoundingPolicy:
         diff = sum((t.weight * t.value for t in left), Decimal(0)) - sum(
             (t.weight * t.value for t in right), Decimal(0)
         )
-        if self.mode == "exact":
-            tol = Decimal(0)
-        elif self.mode == "tolerance":
-            tol = (self.tolerance or Decimal(0)) * unit_factor
-        else:
-            tol = sum((t.half_width for t in left), Decimal(0)) + sum((t.half_width for t in right), Decimal(0))
+        tol = self.tolerance_for([t.half_width for t in left], [t.half_width for t in right], unit_factor)
         if op == "=":
-            exact, within = diff == 0, abs(diff) <= tol
+            within = abs(diff) <= tol
         elif op == "<=":
-            exact, within = diff <= 0, diff - tol <= 0
+            within = diff - tol <= 0
         else:
-            exact, within = diff >= 0, diff + tol >= 0
-        if exact:
+            within = diff + tol >= 0
+        if holds_exactly(op, diff):
             verdict = Verdict.OK
         elif within:
             verdict = Verdict.ROUNDING
         else:
             verdict = Verdict.INCONSISTENT
         return Judgement(verdict, diff, tol)
+
+    def tolerance_for(self, left: list[Decimal], right: list[Decimal], unit_factor: Decimal) -> Decimal:
+        """The tolerance for a check whose sides' terms have these rounding half-widths (in 万元)."""
+        if self.mode == "exact":
+            return Decimal(0)
+        if self.mode == "tolerance":
+            return (self.tolerance or Decimal(0)) * unit_factor
+        return sum(left, Decimal(0)) + sum(right, Decimal(0))
+
+
+def holds_exactly(op: str, diff: Decimal) -> bool:
+    """`left op right`, with diff = left − right, holds with no tolerance at all: OK under every rounding mode."""
+    if op == "=":
+        return diff == 0
+    if op == "<=":
+        return diff <= 0
+    return diff >= 0
 
 
 def at_precision(d: Decimal, decimals: int) -> Decimal:

@@ -7,6 +7,8 @@ rule's severity; an entry compiled from memory only ever gives a warning or an i
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from qidong_audit.model import CellRef, Finding, Row, Severity, Verdict
 from qidong_audit.recognise.text import norm, strip_ordinal
 from qidong_audit.rules.index import TableIndex
@@ -18,24 +20,50 @@ def check_catalog(rule, ix: TableIndex, catalog, path: str) -> list[Finding]:
     t = ix.table
     out: list[Finding] = []
     economic = t.code_system == "经济"
+    test = rule.test
+    panels = t.panels() if test == "side" else []
+
+    def lookup(code: str):
+        return _subject(catalog, economic, code)
+
     for row in t.rows:
         if not row.code or row.kind == "subset":
             continue
-        lookup = catalog.economic if economic else catalog.functional
         subject = lookup(row.code)
-        if rule.test == "exists":
+        if test == "exists":
             f = _exists(rule, t, row, subject, lookup, path)
         elif subject is None:
             continue
-        elif rule.test == "name":
-            f = _name(rule, t, row, subject, path)
-        elif rule.test == "fund":
+        elif test == "name":
+            f = None if _name_known(catalog, economic, row.code, row.label) else _name(rule, t, row, subject, path)
+        elif test == "fund":
             f = _fund(rule, t, row, catalog, path)
         else:
-            f = _side(rule, t, row, subject, path)
+            f = _side(rule, t, row, subject, path, panels)
         if f is not None:
             out.append(f)
     return out
+
+
+# Every workbook prints much the same codes and names; parsing and normalising them once per process saves
+# most of the work. Keyed on the catalogue object (immutable, identity-hashed) and the text itself.
+@lru_cache(maxsize=16384)
+def _subject(catalog, economic: bool, code: str):
+    """The catalogue's subject for a printed code (economic or functional), or None."""
+    return catalog.economic(code) if economic else catalog.functional(code)
+
+
+@lru_cache(maxsize=16384)
+def _fund_of(catalog, code: str) -> str | None:
+    return catalog.fund_of(code)
+
+
+@lru_cache(maxsize=16384)
+def _name_known(catalog, economic: bool, code: str, label: str) -> bool:
+    """Whether a row's printed name passes for its subject's: blank once normalised (ordinal and (类)/(款)/(项)
+    dropped), or one of the subject's current and earlier names. Asked only for codes the catalogue lists."""
+    label = norm(strip_ordinal(label)).replace("(类)", "").replace("(款)", "").replace("(项)", "")
+    return not label or label in {norm(n) for n in _subject(catalog, economic, code).names}
 
 
 def _finding(rule, t, row: Row, severity: Severity, detail: str, path: str, anchor: str) -> Finding:
@@ -71,27 +99,24 @@ def _exists(rule, t, row: Row, subject, lookup, path: str) -> Finding | None:
     return _finding(rule, t, row, severity, detail, path, "exists")
 
 
-def _name(rule, t, row: Row, subject, path: str) -> Finding | None:
-    label = norm(strip_ordinal(row.label)).replace("(类)", "").replace("(款)", "").replace("(项)", "")
-    if not label or label in {norm(n) for n in subject.names}:
-        return None
+def _name(rule, t, row: Row, subject, path: str) -> Finding:
+    """The finding for a name that is not the subject's (see `_name_known`)."""
     severity = rule.severity if subject.confirmed else _LOWER[rule.severity]
     return _finding(rule, t, row, severity, f"名称「{row.label}」与科目编码 {subject.code} 的名称「{subject.name}」不符", path, "name")
 
 
 def _fund(rule, t, row: Row, catalog, path: str) -> Finding | None:
-    fund = catalog.fund_of(row.code)
+    fund = _fund_of(catalog, row.code)
     if fund is None or fund == rule.fund:
         return None
-    kuan = catalog.functional(row.code[:5]) if len(row.code) >= 5 else None
+    kuan = _subject(catalog, False, row.code[:5]) if len(row.code) >= 5 else None
     sure = kuan is not None and kuan.confirmed
     severity = rule.severity if sure else _LOWER[rule.severity]
     detail = f"是{fund}预算科目，不应列入{rule.fund}的表（{t.title}）"
     return _finding(rule, t, row, severity, detail, path, "fund")
 
 
-def _side(rule, t, row: Row, subject, path: str) -> Finding | None:
-    panels = t.panels()
+def _side(rule, t, row: Row, subject, path: str, panels: list[str]) -> Finding | None:
     if len(panels) < 2 or subject.group is None or row.panel not in ("人员经费", "公用经费") or subject.group == row.panel:
         return None
     top = subject if subject.level == "类" else None

@@ -1,22 +1,30 @@
-"""Evaluate a rule pack over one workbook's tables and return findings (never prints, never raises for data)."""
+"""Evaluate a rule pack over one workbook's tables and return findings (never prints, never raises for data).
+
+A check is first tried on the quick route (`_Run.settle`): references planned once per pack (rules/plan.py),
+cells looked up, sums taken. A check that holds exactly is settled there. Anything else — a failed or merely
+rounding-consistent check, a missing row, an unknown value, an error — goes to the full evaluation
+(`_evaluate`), which judges it and writes the finding exactly as it always has.
+"""
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass, field, replace
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from qidong_audit.model import Cell, CellRef, Finding, Row, Severity, Verdict
-from qidong_audit.numbers import RoundingPolicy, Term, at_precision, fmt, half_unit
+from qidong_audit.numbers import RoundingPolicy, Term, at_precision, fmt, half_unit, holds_exactly
 from qidong_audit.recognise.spec import TableSet
+from qidong_audit.rules.catalog_rules import check_catalog
 from qidong_audit.rules.expr import Const, Ref
 from qidong_audit.rules.index import TableIndex
 from qidong_audit.rules.pack import Rule, RulePack
+from qidong_audit.rules.plan import CheckPlan, RefPlan, RulePlan, plans_for, split_panel
 from qidong_audit.rules.relation import Coef, Relation
-from qidong_audit.rules.catalog_rules import check_catalog
+from qidong_audit.rules.terms import CellTerms, settles
 from qidong_audit.rules.tree import check_tree
 
-_PANEL = re.compile(r"^([^:：]+)[:：](.+)$")
+_ZERO = Decimal(0)
 
 
 @dataclass
@@ -29,25 +37,54 @@ class _Resolved:
     desc: str = ""
 
 
-@dataclass(frozen=True)
 class Current:
     """The row a `for` rule is looking at: its code or label, and the row itself per table."""
 
-    code: str | None
-    key: str
-    rows: dict[str, Row]
-    display: str
+    __slots__ = ("_found", "code", "first", "key", "rows")
+
+    def __init__(self, code: str | None, key: str, rows: dict[str, Row], first: Row):
+        self.code, self.key, self.rows, self.first = code, key, rows, first
+        self._found: dict[tuple[str, str | None], list[Row] | None] | None = None  # made on first use
+
+    def rows_in(self, table: str, ix: TableIndex, panel: str | None) -> list[Row] | None:
+        """This row in a table (with its index): itself if the table was walked, else the row with its code (or the
+        nearest rows below an absent code) or with its label; None when no row has the label. Several rules
+        walking the same rows look for them in the same tables."""
+        key = (table, panel)
+        if self._found is None:
+            self._found = {}
+        found = self._found.get(key, False)
+        if found is False:
+            row = self.rows.get(table)
+            if row is None and self.code:
+                row = ix.row_by_code(panel, self.code)
+            if row is None and not self.code:
+                row = ix.row_by_label(panel, self.key)
+            if row is not None:
+                found = [row]
+            elif self.code:
+                found = ix.descendants(panel, self.code)
+            else:
+                found = None
+            self._found[key] = found
+        return found  # type: ignore[return-value]
+
+    @property
+    def display(self) -> str:
+        """How messages name the row (only needed when there is something to say)."""
+        return self.first.display
 
 
 def run_pack(pack: RulePack, indexes: dict[str, TableIndex], tables: TableSet, policy: RoundingPolicy, path: str,
              catalog=None, relations: list[Relation] | None = None) -> list[Finding]:
     """Findings of every rule; with `relations`, every evaluated identity is also collected there."""
     findings: list[Finding] = []
-    for rule in pack.rules:
+    run = _Run(indexes, tables, policy, path, relations)
+    for rule, plan in zip(pack.rules, plans_for(pack, tables)):
         try:
             if rule.kind == "catalog":
                 if catalog is not None:
-                    year_rule = replace(rule, year_text=f"{catalog.year}年")
+                    year_rule = plan.for_year(rule, catalog.year)
                     for tid in rule.tables:
                         if tid in indexes:
                             findings.extend(check_catalog(year_rule, indexes[tid], catalog, path))
@@ -55,9 +92,9 @@ def run_pack(pack: RulePack, indexes: dict[str, TableIndex], tables: TableSet, p
             if rule.kind == "tree":
                 ix = indexes.get(rule.table or "")
                 if ix is not None:
-                    findings.extend(check_tree(rule, ix, policy, path, relations))
+                    findings.extend(check_tree(rule, ix, policy, path, relations, run.terms(ix)))
                 continue
-            findings.extend(_run_rule(rule, indexes, tables, policy, path, relations))
+            findings.extend(_run_rule(rule, plan, run))
         except Exception as exc:  # a rule that crashes is one finding; the others still run
             findings.append(
                 Finding(
@@ -72,18 +109,149 @@ def run_pack(pack: RulePack, indexes: dict[str, TableIndex], tables: TableSet, p
     return findings
 
 
-def _run_rule(rule: Rule, indexes, tables: TableSet, policy: RoundingPolicy, path: str, relations=None) -> list[Finding]:
+class _Run:
+    """One workbook's evaluation of one pack: its indexes, and what is worth working out only once for it
+    (the rows a `for` walks, the cells of references that do not depend on the current row, cell terms)."""
+
+    def __init__(self, indexes: dict[str, TableIndex], tables: TableSet, policy: RoundingPolicy, path: str,
+                 relations: list[Relation] | None):
+        self.indexes, self.tables, self.policy, self.path, self.relations = indexes, tables, policy, path, relations
+        self.quick = settles(policy)
+        self._tables = {tid: CellTerms(ix) for tid, ix in indexes.items()}
+        self._static: dict[RefPlan, list[Cell] | None] = {}  # cells of references without `$`
+        self._currents: dict[tuple[Ref, ...], list[Current]] = {}
+
+    def terms(self, ix: TableIndex) -> CellTerms:
+        terms = self._tables.get(ix.table.table_id)
+        return terms if terms is not None and terms.index is ix else CellTerms(ix)
+
+    def currents(self, selectors: tuple[Ref, ...]) -> list[Current]:
+        """The rows a `for` walks; several rules walk the same ones."""
+        found = self._currents.get(selectors)
+        if found is None:
+            found = self._currents[selectors] = list(_iterate(selectors, self.indexes, self.tables))
+        return found
+
+    def settle(self, rule: Rule, check: CheckPlan, current: Current | None) -> bool:
+        """Settle a check that holds exactly (recording its relation) and return True; return False, having
+        changed nothing, for every other check."""
+        coefs: list[Coef] | None = [] if self.relations is not None else None
+        primary: CellTerms | None = None
+        lv: list[Decimal] = []
+        lw: list[Decimal] = []
+        rv: list[Decimal] = []
+        rw: list[Decimal] = []
+        for side, terms, values, widths in ((1, check.left, lv, lw), (-1, check.right, rv, rw)):
+            for sign, term in terms:
+                if term.kind == "$":
+                    # the common case first: the current row is in this table and has the column
+                    row = current.rows.get(term.table)  # type: ignore[union-attr]
+                    cell = None
+                    if row is not None:
+                        if term.column is not None:
+                            cell = row.cells.get(term.column)
+                        elif len(row.cells) == 1:  # no column named: the row's only amount column
+                            cell = next(iter(row.cells.values()))
+                    if cell is not None:
+                        cells: Sequence[Cell] | None = (cell,)
+                    elif row is not None and term.column is not None and term.optional:
+                        cells = ()  # "?": the row lacks the column, which counts as zero
+                    else:
+                        cells = _cells(term, current, self.indexes)
+                elif term.kind == "=":  # a constant
+                    values.append(sign * term.value)
+                    widths.append(_ZERO)
+                    continue
+                else:
+                    cells = self._static.get(term, False)
+                    if cells is False:
+                        cells = self._static[term] = _cells(term, None, self.indexes)
+                if cells is None:
+                    return False
+                table = self._tables[term.table]
+                if primary is None:
+                    primary = table
+                if not table.add(cells, sign, side, values, widths, coefs):
+                    return False
+        if primary is None:
+            return False
+        diff = sum(lv, _ZERO) - sum(rv, _ZERO)
+        if not holds_exactly(check.op, diff):
+            return False
+        if coefs is not None:
+            tol = self.policy.tolerance_for(lw, rw, primary.factor)
+            self.relations.append(Relation(rule.id, check.op, tuple(coefs), diff, tol, None))  # type: ignore[union-attr]
+        return True
+
+
+def _cells(ref: RefPlan, current: Current | None, indexes: dict[str, TableIndex]) -> Sequence[Cell] | None:
+    """`_resolve` for the common case, with the planned reference: the same rows and cells, or None where
+    `_resolve` reports a missing table, row or column."""
+    ix = indexes.get(ref.table)
+    if ix is None:
+        return None
+    table_rows = ix.table.rows
+    if ref.single_row:
+        if not table_rows:
+            return []
+        cell = table_rows[0].cells.get(ref.column)  # type: ignore[arg-type]
+        if cell is None:
+            return [] if ref.optional else None
+        return [cell]
+    if ix.empty and not table_rows:
+        return []
+    panel = ref.panel
+    if ref.kind == "$":
+        assert current is not None
+        found = current.rows_in(ref.table, ix, panel)
+        if found is not None:
+            rows = found
+        elif ref.optional:
+            rows = []
+        else:
+            return None
+    elif ref.kind == "@":
+        rows = ix.rows_at(panel, ref.arg)
+    elif ref.kind == "#":
+        row = ix.row_by_code(panel, ref.arg)
+        rows = [row] if row is not None else ix.descendants(panel, ref.arg)
+    else:
+        row = ix.row_by_label(panel, ref.arg)
+        if row is None:
+            return [] if ref.optional or not table_rows else None
+        rows = [row]
+    column = ref.column
+    cells: list[Cell] = []
+    for row in rows:
+        if column is None:
+            if len(row.cells) != 1:  # several amount columns: the rule must name one
+                return None
+            cells.append(next(iter(row.cells.values())))
+            continue
+        cell = row.cells.get(column)
+        if cell is not None:
+            cells.append(cell)
+        elif not ref.optional and not _has_column(ix, row.panel, column):
+            return None
+    return cells
+
+
+def _run_rule(rule: Rule, plan: RulePlan, run: _Run) -> list[Finding]:
+    indexes, tables, policy, path, relations = run.indexes, run.tables, run.policy, run.path, run.relations
     out: list[Finding] = []
     missing: dict[str, None] = {}
-    for inst in rule.instances:
+    for inst, check in zip(rule.instances, plan.instances):
         currents: list[Current | None] = [None]
         if rule.iterate:
             absent = [r.table for r in rule.iterate if r.table not in indexes]
             if len(absent) == len(rule.iterate):
                 missing[_missing_table(absent[0], tables)] = None
                 continue
-            currents = list(_iterate(rule.iterate, indexes, tables))
+            currents = run.currents(rule.iterate)  # type: ignore[assignment]
+        quick = run.quick and check is not None
         for current in currents:
+            if quick and run.settle(rule, check, current):  # type: ignore[arg-type]
+                continue
             f = _evaluate(rule, inst.each, inst.check, current, indexes, tables, policy, path, missing, relations)
             if f is not None:
                 out.append(f)
@@ -106,11 +274,6 @@ def _missing_table(table_id: str, tables: TableSet) -> str:
     return f"工作簿中没有{spec.title if spec else table_id}（{table_id}）"
 
 
-def _split_panel(sel: str) -> tuple[str | None, str]:
-    m = _PANEL.match(sel)
-    return (m.group(1), m.group(2)) if m else (None, sel)
-
-
 def _iterate(selectors: tuple[Ref, ...], indexes, tables: TableSet):
     """Rows to iterate over: the union of every selector's rows, matched by code, else by label."""
     order: list[tuple[str, str]] = []
@@ -119,13 +282,13 @@ def _iterate(selectors: tuple[Ref, ...], indexes, tables: TableSet):
         ix = indexes.get(ref.table)
         if ix is None:
             continue
-        panel, sel = _split_panel(ref.row or "*")
+        panel, sel = split_panel(ref.row or "*")
         rows = ix.rows(panel) if sel == "*" else ix.rows_at(panel, sel[1:])
         for row in rows:
             ident = ("code", row.code) if row.code else ("key", f"{row.panel}|{row.key}|{row.row}")
             if ident not in found:
                 order.append(ident)
-                found[ident] = Current(row.code, row.key, {}, row.display)
+                found[ident] = Current(row.code, row.key, {}, row)
             found[ident].rows.setdefault(ref.table, row)
     for ident in order:
         yield found[ident]
@@ -146,7 +309,7 @@ def _resolve(ref: Ref, current: Current | None, indexes, tables: TableSet) -> _R
         if cell is None:
             return _Resolved(ix, desc=column) if ref.optional else _Resolved(ix, missing=f"{title}没有「{column}」栏", desc=column)
         return _Resolved(ix, [cell], desc=column)
-    panel, sel = _split_panel(ref.row or "")
+    panel, sel = split_panel(ref.row or "")
     column = "/".join(tables.canon(p) for p in ref.column.split("/")) if ref.column else None
     if ix.empty and not ix.table.rows:
         return _Resolved(ix, desc=sel)

@@ -35,10 +35,18 @@ class TableIndex:
 
     factor: Decimal = Decimal(1)  # the table's unit in 万元
     empty: bool = True  # no amount at all (a table published empty)
+    # worked out on first use (the table is frozen, so they never go stale)
+    _panel_names: tuple[str, ...] | None = field(default=None, repr=False, compare=False)
+    _by_class: dict[tuple[str, str], list[tuple[str, Row]]] | None = field(default=None, repr=False, compare=False)
+    _levels: dict[tuple[str | None, str], tuple[Row, ...]] = field(default_factory=dict, repr=False, compare=False)
 
     def panels(self, panel: str | None) -> list[str]:
-        names = self.table.panels() or [""]
-        return [p for p in names if panel is None or p == panel]
+        names = self._panel_names
+        if names is None:
+            names = self._panel_names = tuple(self.table.panels() or [""])
+        if panel is None:
+            return list(names)
+        return [panel] if panel in names else []
 
     def row_by_label(self, panel: str | None, key: str) -> Row | None:
         for p in self.panels(panel):
@@ -57,15 +65,31 @@ class TableIndex:
     def descendants(self, panel: str | None, code: str) -> list[Row]:
         """The nearest rows below an absent code: its 款 rows, or its 项 rows where the 款 are absent too."""
         for p in self.panels(panel):
-            under = [r for (pp, c), r in self.by_code.items() if pp == p and c.startswith(code) and c != code]
+            if len(code) >= 3:  # only codes of the same 类 can lie below it
+                under = [r for c, r in self._class_codes().get((p, code[:3]), ()) if c.startswith(code) and c != code]
+            else:
+                under = [r for (pp, c), r in self.by_code.items() if pp == p and c.startswith(code) and c != code]
             if under:
                 shortest = min(len(r.code) for r in under)
                 return [r for r in under if len(r.code) == shortest]
         return []
 
+    def _class_codes(self) -> dict[tuple[str, str], list[tuple[str, Row]]]:
+        """(panel, first three digits) → the coded rows of that 类, in table order."""
+        if self._by_class is None:
+            self._by_class = {}
+            for (p, c), r in self.by_code.items():
+                self._by_class.setdefault((p, c[:3]), []).append((c, r))
+        return self._by_class
+
     def rows_at(self, panel: str | None, level: str) -> list[Row]:
-        wanted = set(self.panels(panel))
-        return [r for r in self.table.rows if r.panel in wanted and r.level == level and r.kind == "data"]
+        key = (panel, level)
+        rows = self._levels.get(key)
+        if rows is None:  # rules ask for the same level once per column
+            wanted = set(self.panels(panel))
+            rows = self._levels[key] = tuple(
+                r for r in self.table.rows if r.panel in wanted and r.level == level and r.kind == "data")
+        return list(rows)
 
     def rows(self, panel: str | None) -> list[Row]:
         wanted = set(self.panels(panel))

@@ -70,8 +70,13 @@ class RulePack:
 
 @lru_cache(maxsize=4)
 def builtin_pack(pack: str = "final") -> RulePack:
-    ref = resources.files("qidong_audit.packs").joinpath(pack, "rules.toml")
-    return parse_pack(ref.read_text("utf-8"), f"<内置规则>/{pack}/rules.toml", load_tables(pack))
+    """The built-in pack, parsed once per data and code (qidong_audit/datacache.py)."""
+    from qidong_audit.datacache import cached
+
+    folder = resources.files("qidong_audit.packs").joinpath(pack)
+    sources = [folder.joinpath("rules.toml"), folder.joinpath("tables.toml")]  # the tables validate the rules
+    return cached(f"rules-{pack}", sources, lambda: parse_pack(sources[0].read_text("utf-8"),
+                                                               f"<内置规则>/{pack}/rules.toml", load_tables(pack)))
 
 
 def load_pack(path: str | Path, tables: TableSet | None = None) -> RulePack:

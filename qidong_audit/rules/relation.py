@@ -2,6 +2,10 @@
 
 A relation says: diff = Σ coefᵢ·xᵢ (left side minus right side, in 万元) must satisfy `op` within `tol`.
 Passing checks are kept too: they constrain which corrections are possible.
+
+Both classes are values — never changed once made; diagnosis derives changed copies with dataclasses.replace —
+but not frozen dataclasses: a workbook's checks make ~500 relations and ~1,000 coefficients, and a frozen
+dataclass's __init__ (object.__setattr__ per field) made building them most of the cost of rule evaluation.
 """
 
 from __future__ import annotations
@@ -12,14 +16,14 @@ from decimal import Decimal
 from qidong_audit.model import Cell, Finding
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Coef:
     cell: Cell
     coef: Decimal  # ∂diff/∂value: ±(the cell's unit in 万元)
     decimals: int  # the precision the cell's table publishes
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Relation:
     rule: str
     op: str  # "=" | "<=" | ">="

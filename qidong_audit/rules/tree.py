@@ -9,11 +9,13 @@ from __future__ import annotations
 from decimal import Decimal
 
 from qidong_audit.model import CellRef, Finding, Row, Severity, Verdict
-from qidong_audit.numbers import RoundingPolicy, Term, at_precision, fmt, half_unit
+from qidong_audit.numbers import RoundingPolicy, Term, at_precision, fmt, half_unit, holds_exactly
 from qidong_audit.rules.index import TableIndex
 from qidong_audit.rules.relation import Coef, Relation
+from qidong_audit.rules.terms import CellTerms, settles
 
 _TOTAL_KEYS = ("合计", "总计")
+_ZERO = Decimal(0)
 
 
 def _parent(code: str, present: set[str]) -> str | None:
@@ -23,8 +25,12 @@ def _parent(code: str, present: set[str]) -> str | None:
     return None
 
 
-def check_tree(rule, ix: TableIndex, policy: RoundingPolicy, path: str, relations: list[Relation] | None = None) -> list[Finding]:
+def check_tree(rule, ix: TableIndex, policy: RoundingPolicy, path: str, relations: list[Relation] | None = None,
+               terms: CellTerms | None = None) -> list[Finding]:
+    """Findings of the hierarchy checks of one table; `terms` may carry the workbook's memoised cell terms."""
     t = ix.table
+    quick = settles(policy)
+    terms = terms or CellTerms(ix)
     out: list[Finding] = []
     for row in ix.duplicates:
         out.append(
@@ -56,10 +62,30 @@ def check_tree(rule, ix: TableIndex, policy: RoundingPolicy, path: str, relation
         for parent, kids, what in sorted(groups, key=lambda g: g[0].row):
             for key, total_cell in parent.cells.items():
                 parts = [k.cells[key] for k in kids if key in k.cells]
+                if quick and _settle(rule, ix, terms, policy, total_cell, parts, relations):
+                    continue
                 f = _judge(rule, ix, policy, path, parent, key, total_cell, parts, what, relations)
                 if f is not None:
                     out.append(f)
     return out
+
+
+def _settle(rule, ix: TableIndex, terms: CellTerms, policy: RoundingPolicy, total, parts, relations) -> bool:
+    """Settle a sum that holds exactly (recording its relation) and return True; return False, having changed
+    nothing, for every other one (`_judge` then judges it and writes the finding)."""
+    left: list[Decimal] = []
+    left_widths: list[Decimal] = []
+    values: list[Decimal] = []
+    widths: list[Decimal] = []
+    coefs: list[Coef] | None = [] if relations is not None else None
+    if not terms.add([total], 1, 1, left, left_widths, coefs) or not terms.add(parts, 1, -1, values, widths, coefs):
+        return False
+    diff = sum(left, _ZERO) - sum(values, _ZERO)  # as `judge` sums: Σ from Decimal(0), each 1·v (which is v)
+    if not holds_exactly("=", diff):
+        return False
+    if relations is not None:
+        relations.append(Relation(rule.id, "=", tuple(coefs), diff, policy.tolerance_for(left_widths, widths, ix.factor), None))
+    return True
 
 
 def _judge(rule, ix: TableIndex, policy, path, parent: Row, key: str, total, parts, what: str, relations=None) -> Finding | None:
