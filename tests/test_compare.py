@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import pytest
 
-from fixtures.builders import clean_series, set_cell, write_central
+from fixtures.builders import clean_series, write_central
 from tests.budget_builders import budget
 from tests.budget_builders import write_central as write_budget
 from tests.conftest import run_cli
