@@ -108,5 +108,15 @@ def _store(entry: Path, value: object) -> None:
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise
+        _drop_older(entry)
     except Exception:  # noqa: BLE001 - read-only home, full disk, an unpicklable object: just do without
         pass
+
+
+def _drop_older(entry: Path) -> None:
+    """Remove the entries this one replaces (same name, other data or code): the folder holds one per name."""
+    name = entry.name[: -len("-.pickle") - 32]
+    for other in entry.parent.glob(f"{name}-*.pickle"):
+        digest = other.name[len(name) + 1 : -len(".pickle")]
+        if other != entry and len(digest) == 32 and all(c in "0123456789abcdef" for c in digest):
+            other.unlink(missing_ok=True)

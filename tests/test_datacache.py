@@ -44,6 +44,7 @@ def test_a_changed_source_is_built_again(cache, tmp_path):
     assert datacache.cached("x", [source], lambda: 1) == 1
     source.write_text("a = 2", encoding="utf-8")
     assert datacache.cached("x", [source], lambda: 2) == 2
+    assert len(list(cache.glob("x-*.pickle"))) == 1  # the entry it replaces is gone: one per name
 
 
 def test_damaged_entry_is_rebuilt(cache, tmp_path):

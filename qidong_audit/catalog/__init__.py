@@ -23,7 +23,7 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from importlib import resources
 from typing import Any, Iterable
 
@@ -56,6 +56,12 @@ _WHITESPACE = re.compile(r"\s+")
 _BRACKETS = str.maketrans({"（": "(", "）": ")"})
 
 
+def _by_fields(self) -> tuple:
+    """Pickle a catalogue value as a call of its constructor: the data cache (qidong_audit/datacache.py) then
+    loads a year's ≈1,300 subjects in half the time dataclasses' own field-by-field restore takes."""
+    return (type(self), tuple(getattr(self, f.name) for f in fields(self)))
+
+
 @dataclass(frozen=True, slots=True)
 class Alias:
     """Another name of a subject, used in budget years ``since``..``until`` (inclusive, None = open)."""
@@ -67,6 +73,8 @@ class Alias:
     def covers(self, year: int) -> bool:
         """True if the name was in use in budget year ``year``."""
         return (self.since is None or self.since <= year) and (self.until is None or year <= self.until)
+
+    __reduce__ = _by_fields
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +92,8 @@ class Subject:
     aliases: tuple[Alias, ...] = ()
     group: str | None = None
     confirmed: bool = False
+
+    __reduce__ = _by_fields
 
     @property
     def parent_code(self) -> str | None:
