@@ -21,7 +21,8 @@ import struct
 import tempfile
 import time
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from collections import deque
+from dataclasses import dataclass, field
 from typing import TypeVar
 
 from qidong_audit.io import isolate
@@ -31,6 +32,10 @@ R = TypeVar("R")
 
 _TASK = struct.Struct("<I")
 _HEADER = struct.Struct("<IQ")
+# Items a worker holds at once: the one it is on and the next, so that it never waits for the parent to wake up
+# and send more (with two workers on two cores the parent is often not running). A worker that dies loses only
+# the first; the second goes to its replacement.
+_DEPTH = 2
 
 
 @dataclass
@@ -39,8 +44,12 @@ class _Worker:
     tasks: int  # parent → worker: the index of the next item
     results: int  # worker → parent: header + pickled outcome
     errors: object  # the worker's fd 2 (a temporary file): what calamine says as it aborts
-    item: int | None = None  # the item it is on
-    started: float = 0.0
+    sent: deque[int] = field(default_factory=deque)  # items sent, in the order it works on them; [0] is current
+    started: float = 0.0  # when it began the current item
+
+    @property
+    def item(self) -> int | None:
+        return self.sent[0] if self.sent else None
 
 
 def imap_isolated(fn: Callable[[T], R], items: Sequence[T], jobs: int, *, timeout_s: float, max_memory_bytes: int,
@@ -51,17 +60,30 @@ def imap_isolated(fn: Callable[[T], R], items: Sequence[T], jobs: int, *, timeou
         return
     workers: list[_Worker] = []
     done: dict[int, R] = {}
-    queue = iter(range(len(items)))
+    fresh = iter(range(len(items)))
+    again: deque[int] = deque()  # items a lost worker had been sent but not begun
     emitted = 0
 
-    def start() -> _Worker:
+    def feed(worker: _Worker) -> None:
+        while len(worker.sent) < _DEPTH:
+            item = again.popleft() if again else next(fresh, None)
+            if item is None:
+                return
+            if not worker.sent:
+                worker.started = time.monotonic()
+            worker.sent.append(item)
+            os.write(worker.tasks, _TASK.pack(item))
+
+    def start() -> None:
         worker = _spawn(fn, items, workers, max_memory_bytes)
         workers.append(worker)
-        _assign(worker, next(queue, None))
-        return worker
+        feed(worker)
 
     def replace(worker: _Worker, message: str) -> None:
-        done[worker.item] = failed(items[worker.item], message)
+        lost = worker.sent.popleft()
+        done[lost] = failed(items[lost], message)
+        again.extendleft(reversed(worker.sent))
+        worker.sent.clear()
         _retire(worker, workers)
         start()
 
@@ -74,7 +96,7 @@ def imap_isolated(fn: Callable[[T], R], items: Sequence[T], jobs: int, *, timeou
                 emitted += 1
             if emitted == len(items):
                 break
-            busy = [w for w in workers if w.item is not None]
+            busy = [w for w in workers if w.sent]
             now = time.monotonic()
             wait = max(0.0, min(w.started + timeout_s for w in busy) - now)
             ready, _, _ = select.select([w.results for w in busy], [], [], wait)
@@ -85,8 +107,10 @@ def imap_isolated(fn: Callable[[T], R], items: Sequence[T], jobs: int, *, timeou
                         replace(worker, _death(worker))
                     else:
                         kind, value = outcome
-                        done[worker.item] = value if kind == "ok" else failed(items[worker.item], value)
-                        _assign(worker, next(queue, None))
+                        item = worker.sent.popleft()
+                        done[item] = value if kind == "ok" else failed(items[item], value)
+                        worker.started = time.monotonic()  # it went straight on to the next item it holds
+                        feed(worker)
                 elif time.monotonic() - worker.started > timeout_s:
                     os.kill(worker.pid, signal.SIGKILL)
                     replace(worker, f"读取超时（超过 {timeout_s:g} 秒），文件可能已损坏或过大")
@@ -111,13 +135,6 @@ def _spawn(fn: Callable, items: Sequence, workers: list[_Worker], max_memory_byt
     os.close(task_r)
     os.close(result_w)
     return _Worker(pid, task_w, result_r, errors)
-
-
-def _assign(worker: _Worker, item: int | None) -> None:
-    worker.item = item
-    if item is not None:
-        worker.started = time.monotonic()
-        os.write(worker.tasks, _TASK.pack(item))
 
 
 def _receive(worker: _Worker) -> tuple[str, object] | None:
