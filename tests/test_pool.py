@@ -70,3 +70,29 @@ def test_workers_read_in_process_and_stopping_early_ends_them():
     results.close()  # the caller gave up (Ctrl-C): busy workers are killed, idle ones told to leave
     assert _children() == before
     assert isolate.IN_READER is False
+
+
+def test_a_batch_of_hostile_files_reads_as_each_file_alone(runner, tmp_path):
+    """Mutated workbooks (the fuzz corpus) audited as one batch in two workers and one by one: the same result for
+    every file — the workers that calamine aborts included (cases 15 and 18 of this seed abort it)."""
+    import json
+
+    from tests.conftest import run_cli
+    from tests.fuzz.mutate import seeds
+    from tests.fuzz.run import build_case
+
+    corpus = seeds(tmp_path / "seeds")
+    files = []
+    for case in range(24):
+        _, data, _, ext = build_case(case, 23, corpus)
+        path = tmp_path / f"c{case:02d}{ext}"
+        path.write_bytes(data)
+        files.append(str(path))
+    batch = json.loads(run_cli(runner, "check", *files, "-f", "json", "--jobs", "2").stdout)
+    assert [f["path"] for f in batch["files"]] == files
+    for path in files:
+        alone = json.loads(run_cli(runner, "check", path, "-f", "json").stdout)
+        assert alone["files"] == [f for f in batch["files"] if f["path"] == path]
+        assert alone["findings"] == [f for f in batch["findings"] if f["file"] == path]
+    aborted = [f["path"].rsplit("/", 1)[-1] for f in batch["files"] if (f["error"] or "").startswith("读取器异常终止")]
+    assert aborted == ["c15.xls", "c18.xlsb"]
