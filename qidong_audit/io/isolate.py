@@ -44,19 +44,29 @@ def run_isolated(fn: Callable[..., T], *args: object, timeout_s: float, max_memo
             if not finished:
                 os.kill(pid, signal.SIGKILL)
             _, status = os.waitpid(pid, 0)
-        errors.seek(0)
-        detail = errors.read(4096).decode("utf-8", "replace").strip().splitlines()
-    if not finished:
-        raise ReadError(f"读取超时（超过 {timeout_s:g} 秒），文件可能已损坏或过大")
-    if payload and os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0:
-        kind, value = pickle.loads(payload)
-        if kind == "ok":
-            return value
-        raise ReadError(value)
+        if not finished:
+            raise ReadError(overrun(timeout_s))
+        if payload and os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0:
+            kind, value = pickle.loads(payload)
+            if kind == "ok":
+                return value
+            raise ReadError(value)
+        raise ReadError(died(status, errors))
+
+
+def overrun(timeout_s: float) -> str:
+    """What a reader that ran past its deadline becomes."""
+    return f"读取超时（超过 {timeout_s:g} 秒），文件可能已损坏或过大"
+
+
+def died(status: int, errors) -> str:
+    """What a reader that died becomes: how it ended (waitpid status) and the first line it wrote to fd 2."""
+    errors.seek(0)
+    detail = errors.read(4096).decode("utf-8", "replace").strip().splitlines()
     why = f"（{detail[0][:160]}）" if detail else ""
     if os.WIFSIGNALED(status):
-        raise ReadError(f"读取器异常终止{why}，文件可能已损坏，或读取它需要的内存超过上限")
-    raise ReadError(f"读取器异常退出{why}，文件可能已损坏")
+        return f"读取器异常终止{why}，文件可能已损坏，或读取它需要的内存超过上限"
+    return f"读取器异常退出{why}，文件可能已损坏"
 
 
 def _collect(fd: int, timeout_s: float) -> tuple[bytes, bool]:

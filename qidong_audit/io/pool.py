@@ -113,7 +113,7 @@ def imap_isolated(fn: Callable[[T], R], items: Sequence[T], jobs: int, *, timeou
                         feed(worker)
                 elif time.monotonic() - worker.started > timeout_s:
                     os.kill(worker.pid, signal.SIGKILL)
-                    replace(worker, f"读取超时（超过 {timeout_s:g} 秒），文件可能已损坏或过大")
+                    replace(worker, isolate.overrun(timeout_s))
     finally:  # also on Ctrl-C or when the caller stops early: no worker outlives the batch
         for worker in list(workers):
             _retire(worker, workers)
@@ -152,12 +152,7 @@ def _receive(worker: _Worker) -> tuple[str, object] | None:
 def _death(worker: _Worker) -> str:
     _, status = os.waitpid(worker.pid, 0)
     worker.pid = 0
-    worker.errors.seek(0)
-    detail = worker.errors.read(4096).decode("utf-8", "replace").strip().splitlines()
-    why = f"（{detail[0][:160]}）" if detail else ""
-    if os.WIFSIGNALED(status):
-        return f"读取器异常终止{why}，文件可能已损坏，或读取它需要的内存超过上限"
-    return f"读取器异常退出{why}，文件可能已损坏"
+    return isolate.died(status, worker.errors)
 
 
 def _retire(worker: _Worker, workers: list[_Worker]) -> None:
