@@ -72,7 +72,10 @@ def imap_isolated(fn: Callable[[T], R], items: Sequence[T], jobs: int, *, timeou
             if not worker.sent:
                 worker.started = time.monotonic()
             worker.sent.append(item)
-            os.write(worker.tasks, _TASK.pack(item))
+            try:
+                os.write(worker.tasks, _TASK.pack(item))
+            except BrokenPipeError:  # it died between two items: its closed result pipe will say so next
+                return
 
     def start() -> None:
         worker = _spawn(fn, items, workers, max_memory_bytes)
