@@ -113,10 +113,19 @@ def _store(entry: Path, value: object) -> None:
         pass
 
 
-def _drop_older(entry: Path) -> None:
-    """Remove the entries this one replaces (same name, other data or code): the folder holds one per name."""
+def _drop_older(entry: Path, keep: int = 4) -> None:
+    """Keep the `keep` newest entries of this name (other data or code: another installed version, say) and
+    remove the rest, so the folder stays small without two versions in use evicting each other's entries."""
     name = entry.name[: -len("-.pickle") - 32]
+    entries = []
     for other in entry.parent.glob(f"{name}-*.pickle"):
         digest = other.name[len(name) + 1 : -len(".pickle")]
-        if other != entry and len(digest) == 32 and all(c in "0123456789abcdef" for c in digest):
+        if len(digest) == 32 and all(c in "0123456789abcdef" for c in digest):
+            try:
+                entries.append((other.stat().st_mtime_ns, other))
+            except OSError:
+                continue
+    entries.sort(reverse=True)
+    for _, other in entries[keep:]:
+        if other != entry:
             other.unlink(missing_ok=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 
 import pytest
 
@@ -44,7 +45,14 @@ def test_a_changed_source_is_built_again(cache, tmp_path):
     assert datacache.cached("x", [source], lambda: 1) == 1
     source.write_text("a = 2", encoding="utf-8")
     assert datacache.cached("x", [source], lambda: 2) == 2
-    assert len(list(cache.glob("x-*.pickle"))) == 1  # the entry it replaces is gone: one per name
+    source.write_text("a = 1", encoding="utf-8")  # two versions in turn: each keeps its entry
+    build, calls = _builder(1)
+    assert datacache.cached("x", [source], build) == 1 and calls == []
+    for n in range(3, 9):
+        source.write_text(f"a = {n}", encoding="utf-8")
+        datacache.cached("x", [source], lambda: n)
+        time.sleep(0.01)  # distinct modification times: the newest are kept
+    assert len(list(cache.glob("x-*.pickle"))) == 4
 
 
 def test_damaged_entry_is_rebuilt(cache, tmp_path):
