@@ -96,3 +96,28 @@ def test_a_batch_of_hostile_files_reads_as_each_file_alone(runner, tmp_path):
         assert alone["findings"] == [f for f in batch["findings"] if f["file"] == path]
     aborted = [f["path"].rsplit("/", 1)[-1] for f in batch["files"] if (f["error"] or "").startswith("读取器异常终止")]
     assert aborted == ["c15.xls", "c18.xlsb"]
+
+
+def test_a_lone_workbook_is_read_ahead_and_no_read_outlives_the_command(runner, tmp_path, monkeypatch):
+    """`check FILE` begins the read before it imports the checking pipeline (io.workbook.read_ahead); the audit
+    takes that read, and a command that stops early ends it."""
+    import json
+    import shutil
+
+    from qidong_audit.audit import sample_path
+    from qidong_audit.io import workbook
+    from tests.conftest import run_cli
+
+    path = tmp_path / "one.xlsx"
+    shutil.copyfile(sample_path(), path)
+    begun, left = [], []  # reads begun ahead; reads still pending when the command ended
+    real_ahead, real_cancel = workbook.read_ahead, workbook.cancel_reads_ahead
+    monkeypatch.setattr(workbook, "read_ahead", lambda p: (begun.append(p), real_ahead(p)))
+    monkeypatch.setattr(workbook, "cancel_reads_ahead", lambda: (left.append(len(workbook._AHEAD)), real_cancel()))
+    before = _children()
+    doc = json.loads(run_cli(runner, "check", str(path), "-f", "json").stdout)
+    assert doc["summary"]["errors"] > 0
+    assert begun == [str(path)] and left == [0]  # the audit took the read begun ahead
+    result = run_cli(runner, "check", str(path), "--tolerance", "abc")  # stops before auditing
+    assert result.exit_code == 2 and len(begun) == 2 and left == [0, 1] and not workbook._AHEAD
+    assert _children() == before  # and the read it no longer needed was ended

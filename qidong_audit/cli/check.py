@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 from contextlib import contextmanager
 from pathlib import Path
@@ -31,6 +32,27 @@ from qidong_audit.cli.common import (
 )
 
 
+def _reading_ahead(command):
+    """Run `check` with the read of a lone workbook begun first, in its child process: the read then overlaps
+    the import of the checking pipeline (≈ 45 ms) on the other core instead of following it. A read nobody
+    asked for (the command stopped early) is ended with the command."""
+
+    @functools.wraps(command)  # typer reads the options from the wrapped signature
+    def run(*args, **kwargs):
+        from qidong_audit.io.workbook import cancel_reads_ahead, read_ahead
+
+        paths = kwargs.get("paths")
+        if paths and len(paths) == 1 and not kwargs.get("cycle") and os.path.isfile(paths[0]):
+            read_ahead(paths[0])
+        try:
+            return command(*args, **kwargs)
+        finally:
+            cancel_reads_ahead()
+
+    return run
+
+
+@_reading_ahead
 def check(
     paths: Annotated[Optional[list[str]], typer.Argument(help="工作簿文件或文件夹；省略时审核内置样例。", show_default=False)] = None,
     format: Annotated[Format, typer.Option("--format", "-f", help="输出格式：table、json、markdown（PR 评论）、junit、sarif、github（Actions 注释）、html。")] = Format.table,

@@ -15,7 +15,7 @@ import signal
 import tempfile
 import time
 from collections.abc import Callable
-from typing import TypeVar
+from typing import Generic, TypeVar
 
 from qidong_audit.io.limits import ReadError
 
@@ -30,28 +30,49 @@ def run_isolated(fn: Callable[..., T], *args: object, timeout_s: float, max_memo
     limit or the deadline become a ReadError too. Other exceptions of fn are internal errors (ReadError)."""
     if IN_READER or not hasattr(os, "fork"):
         return run_here(fn, *args)
-    with tempfile.TemporaryFile() as errors:
+    return Pending(fn, args, timeout_s, max_memory_bytes).result()
+
+
+class Pending(Generic[T]):
+    """fn(*args) started in a child process now; `result()` waits for it as run_isolated does (the deadline
+    counts from the start). Until then this process is free to do other work — on a second core, in parallel."""
+
+    def __init__(self, fn: Callable[..., T], args: tuple, timeout_s: float, max_memory_bytes: int) -> None:
+        self._timeout_s = timeout_s
+        self._deadline = time.monotonic() + timeout_s
+        self._errors = tempfile.TemporaryFile()
         r, w = os.pipe()
-        pid = os.fork()
-        if pid == 0:  # pragma: no cover - runs in the child, which leaves through os._exit
+        self._pid = os.fork()
+        if self._pid == 0:  # pragma: no cover - runs in the child, which leaves through os._exit
             os.close(r)
-            _child(fn, args, w, errors.fileno(), max_memory_bytes)
+            _child(fn, args, w, self._errors.fileno(), max_memory_bytes)
         os.close(w)
+        self._fd = r
+
+    def result(self) -> T:
         payload, finished = b"", False
         try:
-            payload, finished = _collect(r, timeout_s)
+            payload, finished = _collect(self._fd, self._deadline - time.monotonic())
         finally:  # also on KeyboardInterrupt: never leave the child running
             if not finished:
-                os.kill(pid, signal.SIGKILL)
-            _, status = os.waitpid(pid, 0)
-        if not finished:
-            raise ReadError(overrun(timeout_s))
-        if payload and os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0:
-            kind, value = pickle.loads(payload)
-            if kind == "ok":
-                return value
-            raise ReadError(value)
-        raise ReadError(died(status, errors))
+                os.kill(self._pid, signal.SIGKILL)
+            _, status = os.waitpid(self._pid, 0)
+        with self._errors:
+            if not finished:
+                raise ReadError(overrun(self._timeout_s))
+            if payload and os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0:
+                kind, value = pickle.loads(payload)
+                if kind == "ok":
+                    return value
+                raise ReadError(value)
+            raise ReadError(died(status, self._errors))
+
+    def cancel(self) -> None:
+        """The result will not be asked for: end the child."""
+        os.kill(self._pid, signal.SIGKILL)
+        os.close(self._fd)
+        os.waitpid(self._pid, 0)
+        self._errors.close()
 
 
 def overrun(timeout_s: float) -> str:

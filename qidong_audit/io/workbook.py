@@ -9,6 +9,7 @@ limits of io/limits.py; whatever goes wrong becomes one ReadError naming the pro
 from __future__ import annotations
 
 import io
+import os
 import stat
 import zipfile
 import zlib
@@ -16,7 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from qidong_audit.io.bounds import check_zip
-from qidong_audit.io.isolate import run_isolated
+from qidong_audit.io import isolate
+from qidong_audit.io.isolate import Pending, run_isolated
 from qidong_audit.io.limits import DEFAULT_LIMITS, MiB, Limits, ReadError
 from qidong_audit.io.xlsx_meta import SheetMeta, scan
 
@@ -84,7 +86,42 @@ def read_workbook(path: str | Path, limits: Limits | None = None) -> RawWorkbook
     """Read every sheet of a workbook. Raises ReadError (never another exception) for bad input.
     Without `limits`, the defaults as overridden by QIDONG_AUDIT_* environment variables."""
     limits = limits or Limits.from_env()
-    p = Path(path)
+    ahead = _AHEAD.pop((str(path), limits), None)
+    if ahead is not None:
+        return ahead.result()
+    data = _file_bytes(Path(path), limits)
+    return run_isolated(_read, str(path), data, limits, timeout_s=limits.read_timeout_s,
+                        max_memory_bytes=limits.max_memory_bytes)
+
+
+# Reads begun before they are asked for (read_ahead), by (path, limits); read_workbook takes them from here.
+_AHEAD: dict[tuple[str, Limits], Pending] = {}
+
+
+def read_ahead(path: str | Path) -> None:
+    """Start reading `path` in its child process now, so that the read overlaps whatever this process does
+    before it calls read_workbook(path) — a one-file `check` imports the checking pipeline meanwhile, on the
+    other core. Anything amiss (a bad limit, a missing file) is left for read_workbook to report."""
+    if not hasattr(os, "fork") or isolate.IN_READER:
+        return
+    try:
+        limits = Limits.from_env()
+        data = _file_bytes(Path(path), limits)
+    except ReadError:
+        return
+    key = (str(path), limits)
+    if key not in _AHEAD:
+        _AHEAD[key] = Pending(_read, (str(path), data, limits), limits.read_timeout_s, limits.max_memory_bytes)
+
+
+def cancel_reads_ahead() -> None:
+    """End the reads begun ahead that nobody asked for (the command stopped before it audited)."""
+    while _AHEAD:
+        _AHEAD.popitem()[1].cancel()
+
+
+def _file_bytes(p: Path, limits: Limits) -> bytes:
+    """The file's bytes, once it is known to be a regular file within the size limit."""
     try:
         info = p.stat()
         if stat.S_ISDIR(info.st_mode):
@@ -106,8 +143,7 @@ def read_workbook(path: str | Path, limits: Limits | None = None) -> RawWorkbook
         raise ReadError(f"无法读取文件：{exc.strerror or exc}") from None
     if len(data) > limits.max_file_bytes:  # it grew between stat and read
         raise ReadError(f"文件过大（上限 {limits.max_file_bytes // MiB} MiB）")
-    return run_isolated(_read, str(path), data, limits, timeout_s=limits.read_timeout_s,
-                        max_memory_bytes=limits.max_memory_bytes)
+    return data
 
 
 def _read(path: str, data: bytes, limits: Limits) -> RawWorkbook:
