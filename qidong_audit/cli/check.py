@@ -42,7 +42,7 @@ def _reading_ahead(command):
         from qidong_audit.io.workbook import cancel_reads_ahead, read_ahead
 
         paths = kwargs.get("paths")
-        if paths and len(paths) == 1 and not kwargs.get("cycle") and os.path.isfile(paths[0]):
+        if paths and len(paths) == 1 and not kwargs.get("cycle"):  # a folder or a missing file is left to the audit
             read_ahead(paths[0])
         try:
             return command(*args, **kwargs)
