@@ -5,3 +5,7 @@ Entry point for library users: `qidong_audit.audit.audit_paths`.
 """
 
 __version__ = "0.1.0"
+
+from qidong_audit import classcode as _classcode  # noqa: E402 - before any module of the package defines a dataclass
+
+_classcode.install()

@@ -95,12 +95,26 @@ def _code_digest() -> str:
     return h.hexdigest()
 
 
+def entry_name(name: str, *parts: str, suffix: str = ".pickle") -> str:
+    """The file name of an entry that depends on `parts` and on the package's code (not on data files)."""
+    h = blake2b(digest_size=16)
+    h.update("\0".join((name, _code_digest(), *parts)).encode())
+    return f"{name}-{h.hexdigest()}{suffix}"
+
+
 def _store(entry: Path, value: object) -> None:
-    """Write atomically (a reader sees the old entry or the whole new one), or not at all."""
     try:
         data = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+    except Exception:  # noqa: BLE001 - an unpicklable object: just do without
+        return
+    write_atomically(entry, data)
+
+
+def write_atomically(entry: Path, data: bytes) -> None:
+    """Write an entry atomically (a reader sees the old entry or the whole new one), or not at all."""
+    try:
         entry.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=entry.parent, prefix=".tmp-", suffix=".pickle")
+        fd, tmp = tempfile.mkstemp(dir=entry.parent, prefix=".tmp-", suffix=entry.suffix)
         try:
             with os.fdopen(fd, "wb") as fh:
                 fh.write(data)
@@ -109,17 +123,18 @@ def _store(entry: Path, value: object) -> None:
             Path(tmp).unlink(missing_ok=True)
             raise
         _drop_older(entry)
-    except Exception:  # noqa: BLE001 - read-only home, full disk, an unpicklable object: just do without
+    except Exception:  # noqa: BLE001 - read-only home, full disk: just do without
         pass
 
 
 def _drop_older(entry: Path, keep: int = 4) -> None:
     """Keep the `keep` newest entries of this name (other data or code: another installed version, say) and
     remove the rest, so the folder stays small without two versions in use evicting each other's entries."""
-    name = entry.name[: -len("-.pickle") - 32]
+    suffix = entry.suffix
+    name = entry.name[: -len(suffix) - 33]
     entries = []
-    for other in entry.parent.glob(f"{name}-*.pickle"):
-        digest = other.name[len(name) + 1 : -len(".pickle")]
+    for other in entry.parent.glob(f"{name}-*{suffix}"):
+        digest = other.name[len(name) + 1 : -len(suffix)]
         if len(digest) == 32 and all(c in "0123456789abcdef" for c in digest):
             try:
                 entries.append((other.stat().st_mtime_ns, other))
