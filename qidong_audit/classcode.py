@@ -14,8 +14,9 @@ trusted as Python trusts __pycache__.
 
 dataclasses calls exec() by its global name; install() gives the dataclasses module an `exec` of its own, which
 goes through the cache for classes defined in this package and hands every other call to the builtin unchanged.
-Nothing happens with the data cache off (QIDONG_AUDIT_CACHE_DIR=off), or on a Python whose dataclasses no longer
-calls exec.
+With the data cache off (QIDONG_AUDIT_CACHE_DIR=off) every call goes to the builtin; on a Python whose
+dataclasses no longer calls exec the hook is simply never used. install() itself only imports dataclasses: the
+data cache is looked at when the first class is made, so `--help` pays nothing for it.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ _PACKAGE = __name__.rsplit(".", 1)[0]
 _builtin_exec = builtins.exec
 
 _codes: dict[str, object] | None = None  # source text → code object; loaded on first use
+_off = False  # the data cache is off: every text is compiled as dataclasses would
 _added = 0  # texts compiled in this process, not yet written
 
 
@@ -34,19 +36,16 @@ def install() -> None:
     """Let dataclasses compile this package's methods through the cache (idempotent)."""
     import dataclasses
 
-    if "exec" in vars(dataclasses):  # already ours, or someone else's hook: leave it be
-        return
-    from qidong_audit.datacache import cache_dir
-
-    if cache_dir() is None:
-        return
-    dataclasses.exec = _exec  # type: ignore[attr-defined]
+    if "exec" not in vars(dataclasses):  # else already ours, or someone else's hook: leave it be
+        dataclasses.exec = _exec  # type: ignore[attr-defined]
 
 
 def _exec(source, globals=None, locals=None, /):  # noqa: A002 - the builtin's own parameter names
     if type(source) is not str or not isinstance(globals, dict) or not _ours(globals.get("__name__")):
         return _builtin_exec(source, globals, locals)
     codes = _load()
+    if codes is None:  # the data cache is off
+        return _builtin_exec(source, globals, locals)
     code = codes.get(source)
     if code is None:
         code = codes[source] = compile(source, "<string>", "exec")
@@ -58,20 +57,23 @@ def _ours(module: object) -> bool:
     return isinstance(module, str) and (module == _PACKAGE or module.startswith(_PACKAGE + "."))
 
 
-def _load() -> dict[str, object]:
-    global _codes
-    if _codes is None:
-        _codes = {}
+def _load() -> dict[str, object] | None:
+    """The kept texts (read when the package makes its first class), or None with the data cache off."""
+    global _codes, _off
+    if _codes is None and not _off:
         entry = _entry()
-        if entry is not None:
-            import marshal
+        if entry is None:
+            _off = True
+            return None
+        _codes = {}
+        import marshal
 
-            try:
-                loaded = marshal.loads(entry.read_bytes())
-                if isinstance(loaded, dict):
-                    _codes = {k: v for k, v in loaded.items() if type(k) is str and _is_code(v)}
-            except Exception:  # noqa: BLE001 - missing, damaged or foreign: compile as if there were none
-                pass
+        try:
+            loaded = marshal.loads(entry.read_bytes())
+            if isinstance(loaded, dict):
+                _codes = {k: v for k, v in loaded.items() if type(k) is str and _is_code(v)}
+        except Exception:  # noqa: BLE001 - missing, damaged or foreign: compile as if there were none
+            pass
     return _codes
 
 

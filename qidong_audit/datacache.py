@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import functools
 import os
-import pickle
 import sys
 import tempfile
 from collections.abc import Callable, Iterable
@@ -45,6 +44,8 @@ def cached(name: str, sources: Iterable[_Readable], build: Callable[[], T]) -> T
         return build()
     entry = folder / f"{name}-{digest}.pickle"
     try:
+        import pickle  # imported here: `qidong_audit` itself asks for the cache folder on import (classcode.py)
+
         return pickle.loads(entry.read_bytes())
     except FileNotFoundError:
         pass
@@ -103,6 +104,8 @@ def entry_name(name: str, *parts: str, suffix: str = ".pickle") -> str:
 
 
 def _store(entry: Path, value: object) -> None:
+    import pickle
+
     try:
         data = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
     except Exception:  # noqa: BLE001 - an unpicklable object: just do without

@@ -1,6 +1,5 @@
 """`qidong-audit check`: audit workbooks (files or folders); no PATH audits the bundled sample."""
 
-from __future__ import annotations
 
 import functools
 import os

@@ -7,7 +7,6 @@ structured fields (rule title, cells, expected, actual, difference, tolerance).
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
@@ -60,6 +59,8 @@ def rule_catalogue(rules: Iterable, keep=lambda rule_id: True) -> dict[str, Rule
 @lru_cache(maxsize=1)
 def english() -> dict[str, dict[str, str]]:
     """The English data file: rule titles (`[rules]`) and table titles (`[tables]`)."""
+    import tomllib  # only for --lang en: a Chinese report does not pay for the parser
+
     text = resources.files("qidong_audit.packs").joinpath("final", "i18n_en.toml").read_text("utf-8")
     data = tomllib.loads(text)
     return {"rules": dict(data.get("rules", {})), "tables": dict(data.get("tables", {}))}
