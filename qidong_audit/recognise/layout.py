@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
-from qidong_audit.model import Cell, Row
+from qidong_audit.model import Cell, Row, new_cell, new_row
 from qidong_audit.numbers import parse_amount
 from qidong_audit.recognise.amounts import Amounts
 from qidong_audit.recognise.blocks import Block, is_meta_text, match_title
@@ -481,7 +481,7 @@ def build_rows(
                 unknown = errors.get(at) if errors else None
                 if unknown is None and uncached and parsed.blank and at in uncached:
                     unknown = "公式无缓存值"
-                cell = cells[key] = Cell(
+                cell = cells[key] = new_cell(
                     where, letters + row_number, r, col, parsed.value, parsed.text or (unknown or ""), parsed.decimals, shown_at.get(at), unknown
                 )
                 if not parsed.number and not parsed.blank and unknown is None:
@@ -649,4 +649,4 @@ def _make_row(spec, pname, p, r, label, code, cells, tables, class_code, seen_la
             counts[key] = 1
             if not code:
                 last_plain[p] = key
-    return Row(pname, key, label, code, level, kind, r, cells)
+    return new_row(pname, key, label, code, level, kind, r, cells)
