@@ -4,11 +4,15 @@ A check is first tried on the quick route (`_Run.settle`): references planned on
 cells looked up, sums taken. A check that holds exactly is settled there. Anything else — a failed or merely
 rounding-consistent check, a missing row, an unknown value, an error — goes to the full evaluation
 (`_evaluate`), which judges it and writes the finding exactly as it always has.
+
+Every evaluated check is also a relation for diagnosis (rules/relation.py). A settled check only leaves the
+recipe of its relation in the RelationLog; `_Run.relation` builds it if diagnosis asks, which it does only
+for workbooks with a failing check, and then only for the relations near the failure.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -20,8 +24,8 @@ from qidong_audit.rules.expr import Const, Ref
 from qidong_audit.rules.index import TableIndex
 from qidong_audit.rules.pack import Rule, RulePack
 from qidong_audit.rules.plan import CheckPlan, RefPlan, RulePlan, plans_for, split_panel
-from qidong_audit.rules.relation import Coef, Relation
-from qidong_audit.rules.terms import CellTerms, settles
+from qidong_audit.rules.relation import Coef, Relation, RelationLog
+from qidong_audit.rules.terms import NO_TERM, UNKNOWN, CellTerms, settles
 from qidong_audit.rules.tree import check_tree
 
 _ZERO = Decimal(0)
@@ -76,10 +80,13 @@ class Current:
 
 
 def run_pack(pack: RulePack, indexes: dict[str, TableIndex], tables: TableSet, policy: RoundingPolicy, path: str,
-             catalog=None, relations: list[Relation] | None = None) -> list[Finding]:
-    """Findings of every rule; with `relations`, every evaluated identity is also collected there."""
+             catalog=None, relations: list[Relation] | RelationLog | None = None) -> list[Finding]:
+    """Findings of every rule; with `relations`, every evaluated identity is also collected there: into a
+    RelationLog as recipes for the checks that hold exactly (built only if diagnosis needs them), into a list
+    as Relations."""
     findings: list[Finding] = []
-    run = _Run(indexes, tables, policy, path, relations)
+    log = relations if relations is None or isinstance(relations, RelationLog) else RelationLog()
+    run = _Run(indexes, tables, policy, path, log)
     for rule, plan in zip(pack.rules, plans_for(pack, tables)):
         try:
             if rule.kind == "catalog":
@@ -92,7 +99,7 @@ def run_pack(pack: RulePack, indexes: dict[str, TableIndex], tables: TableSet, p
             if rule.kind == "tree":
                 ix = indexes.get(rule.table or "")
                 if ix is not None:
-                    findings.extend(check_tree(rule, ix, policy, path, relations, run.terms(ix)))
+                    findings.extend(check_tree(rule, ix, policy, path, log, run.terms(ix)))
                 continue
             findings.extend(_run_rule(rule, plan, run))
         except Exception as exc:  # a rule that crashes is one finding; the others still run
@@ -106,6 +113,8 @@ def run_pack(pack: RulePack, indexes: dict[str, TableIndex], tables: TableSet, p
                     anchor="internal",
                 )
             )
+    if log is not relations:
+        relations.extend(log.all())  # type: ignore[union-attr]
     return findings
 
 
@@ -114,12 +123,15 @@ class _Run:
     (the rows a `for` walks, the cells of references that do not depend on the current row, cell terms)."""
 
     def __init__(self, indexes: dict[str, TableIndex], tables: TableSet, policy: RoundingPolicy, path: str,
-                 relations: list[Relation] | None):
+                 relations: RelationLog | None):
         self.indexes, self.tables, self.policy, self.path, self.relations = indexes, tables, policy, path, relations
         self.quick = settles(policy)
         self._tables = {tid: CellTerms(ix) for tid, ix in indexes.items()}
+        self._values = {tid: terms.values for tid, terms in self._tables.items()}
         self._static: dict[RefPlan, list[Cell] | None] = {}  # cells of references without `$`
         self._currents: dict[tuple[Ref, ...], list[Current]] = {}
+        self._defer = relations.defer if relations is not None else None
+        self._relation = self.relation
 
     def terms(self, ix: TableIndex) -> CellTerms:
         terms = self._tables.get(ix.table.table_id)
@@ -133,34 +145,46 @@ class _Run:
         return found
 
     def settle(self, rule: Rule, check: CheckPlan, current: Current | None) -> bool:
-        """Settle a check that holds exactly (recording its relation) and return True; return False, having
-        changed nothing, for every other check."""
-        coefs: list[Coef] | None = [] if self.relations is not None else None
-        primary: CellTerms | None = None
-        lv: list[Decimal] = []
-        lw: list[Decimal] = []
-        rv: list[Decimal] = []
-        rw: list[Decimal] = []
-        for side, terms, values, widths in ((1, check.left, lv, lw), (-1, check.right, rv, rw)):
+        """Settle a check that holds exactly (leaving the recipe of its relation) and return True; return False,
+        having changed nothing, for every other check.
+
+        Each side is summed from Decimal(0), term by term and cell by cell, each value v added as v (sign +1) or
+        −1·v: the very operations of `RoundingPolicy.judge`, so the verdict is its verdict. Nothing else is
+        worked out here — no half-widths, tolerance or coefficients: they are the relation's, built by
+        `relation` if diagnosis asks. The cells of each term are `_term_cells`, written out inline with the
+        common `$` case first (this runs ~260 times a workbook)."""
+        sums = [_ZERO, _ZERO]
+        cell_terms = False  # a check of constants alone is left to the full evaluation, as before
+        for s, terms in ((0, check.left), (1, check.right)):
+            acc = _ZERO
             for sign, term in terms:
-                if term.kind == "$":
+                kind = term.kind
+                if kind == "$":
                     # the common case first: the current row is in this table and has the column
                     row = current.rows.get(term.table)  # type: ignore[union-attr]
                     cell = None
                     if row is not None:
-                        if term.column is not None:
-                            cell = row.cells.get(term.column)
+                        column = term.column
+                        if column is not None:
+                            cell = row.cells.get(column)
                         elif len(row.cells) == 1:  # no column named: the row's only amount column
                             cell = next(iter(row.cells.values()))
                     if cell is not None:
-                        cells: Sequence[Cell] | None = (cell,)
-                    elif row is not None and term.column is not None and term.optional:
-                        cells = ()  # "?": the row lacks the column, which counts as zero
-                    else:
-                        cells = _cells(term, current, self.indexes)
-                elif term.kind == "=":  # a constant
-                    values.append(sign * term.value)
-                    widths.append(_ZERO)
+                        v = self._values[term.table].get(id(cell))
+                        if v is None:
+                            v = self._tables[term.table].value(cell)
+                        if v is UNKNOWN:
+                            return False
+                        if v is not NO_TERM:
+                            acc = acc + (v if sign == 1 else sign * v)  # type: ignore[operator]
+                        cell_terms = True
+                        continue
+                    if row is not None and term.column is not None and term.optional:
+                        cell_terms = True  # "?": the row lacks the column, which counts as zero
+                        continue
+                    cells = _cells(term, current, self.indexes)
+                elif kind == "=":  # a constant
+                    acc = acc + sign * term.value
                     continue
                 else:
                     cells = self._static.get(term, False)
@@ -168,20 +192,77 @@ class _Run:
                         cells = self._static[term] = _cells(term, None, self.indexes)
                 if cells is None:
                     return False
-                table = self._tables[term.table]
-                if primary is None:
-                    primary = table
-                if not table.add(cells, sign, side, values, widths, coefs):
-                    return False
-        if primary is None:
+                cell_terms = True
+                memo = self._values[term.table]
+                for cell in cells:
+                    v = memo.get(id(cell))
+                    if v is None:
+                        v = self._tables[term.table].value(cell)
+                    if v is UNKNOWN:
+                        return False
+                    if v is not NO_TERM:
+                        acc = acc + (v if sign == 1 else sign * v)  # type: ignore[operator]
+            sums[s] = acc
+        if not cell_terms:
             return False
-        diff = sum(lv, _ZERO) - sum(rv, _ZERO)
+        diff = sums[0] - sums[1]
         if not holds_exactly(check.op, diff):
             return False
-        if coefs is not None:
-            tol = self.policy.tolerance_for(lw, rw, primary.factor)
-            self.relations.append(Relation(rule.id, check.op, tuple(coefs), diff, tol, None))  # type: ignore[union-attr]
+        if self._defer is not None:
+            self._defer((self._relation, rule.id, check, current, diff))
         return True
+
+    def relation(self, rule_id: str, check: CheckPlan, current: Current | None, diff: Decimal,
+                 wanted: Callable[[Cell], bool] | None = None) -> Relation | None:
+        """The relation of a check `settle` settled with this difference: coefficients and tolerance as the
+        full evaluation (`_evaluate`) would record them — the same cells in the same order, the same
+        half-widths summed in the same order. None, with nothing built, when `wanted` picks none of its cells."""
+        terms = [(side * sign, term, None if term.kind == "=" else self._term_cells(term, current))
+                 for side, side_terms in ((1, check.left), (-1, check.right)) for sign, term in side_terms]
+        if wanted is not None and not any(wanted(cell) for _, _, cells in terms if cells for cell in cells):
+            return None
+        coefs: list[Coef] = []
+        primary: CellTerms | None = None
+        lw: list[Decimal] = []
+        rw: list[Decimal] = []
+        n_left = len(check.left)
+        for i, (way, term, cells) in enumerate(terms):
+            widths = lw if i < n_left else rw
+            if cells is None:  # a constant
+                widths.append(_ZERO)
+                continue
+            table = self._tables[term.table]
+            if primary is None:
+                primary = table
+            entries = table.entries
+            pick = 1 if way == 1 else 2  # the coefficient on the left, or on the right
+            for cell in cells:
+                e = entries.get(id(cell)) or table.entry(cell)
+                if e[0] is not None:
+                    widths.append(e[0])
+                coefs.append(e[pick])
+        assert primary is not None
+        return Relation(rule_id, check.op, tuple(coefs), diff, self.policy.tolerance_for(lw, rw, primary.factor), None)
+
+    def _term_cells(self, term: RefPlan, current: Current | None) -> Sequence[Cell] | None:
+        """The cells a planned reference stands for: `_cells`, with the current row's own cell looked up
+        directly where the row is in the reference's table (`settle` does the same inline)."""
+        if term.kind == "$":
+            row = current.rows.get(term.table)  # type: ignore[union-attr]
+            if row is not None:
+                if term.column is not None:
+                    cell = row.cells.get(term.column)
+                    if cell is not None:
+                        return (cell,)
+                    if term.optional:
+                        return ()
+                elif len(row.cells) == 1:
+                    return tuple(row.cells.values())
+            return _cells(term, current, self.indexes)
+        cells = self._static.get(term, False)
+        if cells is False:
+            cells = self._static[term] = _cells(term, None, self.indexes)
+        return cells
 
 
 def _cells(ref: RefPlan, current: Current | None, indexes: dict[str, TableIndex]) -> Sequence[Cell] | None:
@@ -372,7 +453,7 @@ def _has_column(ix: TableIndex, panel: str, column: str | None) -> bool:
 
 
 def _evaluate(rule: Rule, each: str, check, current: Current | None, indexes, tables, policy, path, missing,
-              relations: list[Relation] | None = None) -> Finding | None:
+              relations: RelationLog | None = None) -> Finding | None:
     sides: list[list[Term]] = [[], []]
     roles: list[list[tuple[_Resolved, Cell]]] = [[], []]
     descs: list[list[str]] = [[], []]
@@ -415,7 +496,7 @@ def _evaluate(rule: Rule, each: str, check, current: Current | None, indexes, ta
             Coef(cell, (1 if s == 0 else -1) * sign * r.index.factor, r.index.table.decimals)
             for s, sign, r, cell in signed
         )
-        relations.append(Relation(rule.id, check.op, coefs, judgement.difference, judgement.tolerance, finding))
+        relations.add(Relation(rule.id, check.op, coefs, judgement.difference, judgement.tolerance, finding))
     return finding
 
 

@@ -11,8 +11,8 @@ from decimal import Decimal
 from qidong_audit.model import CellRef, Finding, Row, Severity, Verdict
 from qidong_audit.numbers import RoundingPolicy, Term, at_precision, fmt, half_unit, holds_exactly
 from qidong_audit.rules.index import TableIndex
-from qidong_audit.rules.relation import Coef, Relation
-from qidong_audit.rules.terms import CellTerms, settles
+from qidong_audit.rules.relation import Coef, Relation, RelationLog
+from qidong_audit.rules.terms import NO_TERM, UNKNOWN, CellTerms, settles
 
 _TOTAL_KEYS = ("合计", "总计")
 _ZERO = Decimal(0)
@@ -25,7 +25,7 @@ def _parent(code: str, present: set[str]) -> str | None:
     return None
 
 
-def check_tree(rule, ix: TableIndex, policy: RoundingPolicy, path: str, relations: list[Relation] | None = None,
+def check_tree(rule, ix: TableIndex, policy: RoundingPolicy, path: str, relations: RelationLog | None = None,
                terms: CellTerms | None = None) -> list[Finding]:
     """Findings of the hierarchy checks of one table; `terms` may carry the workbook's memoised cell terms."""
     t = ix.table
@@ -71,21 +71,51 @@ def check_tree(rule, ix: TableIndex, policy: RoundingPolicy, path: str, relation
 
 
 def _settle(rule, ix: TableIndex, terms: CellTerms, policy: RoundingPolicy, total, parts, relations) -> bool:
-    """Settle a sum that holds exactly (recording its relation) and return True; return False, having changed
-    nothing, for every other one (`_judge` then judges it and writes the finding)."""
-    left: list[Decimal] = []
-    left_widths: list[Decimal] = []
-    values: list[Decimal] = []
-    widths: list[Decimal] = []
-    coefs: list[Coef] | None = [] if relations is not None else None
-    if not terms.add([total], 1, 1, left, left_widths, coefs) or not terms.add(parts, 1, -1, values, widths, coefs):
+    """Settle a sum that holds exactly (leaving the recipe of its relation) and return True; return False,
+    having changed nothing, for every other one (`_judge` then judges it and writes the finding).
+
+    Both sides are summed from Decimal(0) cell by cell, as `judge` sums (each 1·v, which is v)."""
+    memo = terms.values
+    v = memo.get(id(total))
+    if v is None:
+        v = terms.value(total)
+    if v is UNKNOWN:
         return False
-    diff = sum(left, _ZERO) - sum(values, _ZERO)  # as `judge` sums: Σ from Decimal(0), each 1·v (which is v)
+    left = _ZERO if v is NO_TERM else _ZERO + v  # type: ignore[operator]
+    right = _ZERO
+    for cell in parts:
+        v = memo.get(id(cell))
+        if v is None:
+            v = terms.value(cell)
+        if v is UNKNOWN:
+            return False
+        if v is not NO_TERM:
+            right = right + v  # type: ignore[operator]
+    diff = left - right
     if not holds_exactly("=", diff):
         return False
     if relations is not None:
-        relations.append(Relation(rule.id, "=", tuple(coefs), diff, policy.tolerance_for(left_widths, widths, ix.factor), None))
+        relations.defer((_relation, rule.id, ix, terms, policy, total, parts, diff))
     return True
+
+
+def _relation(rule_id: str, ix: TableIndex, terms: CellTerms, policy: RoundingPolicy, total, parts,
+              diff: Decimal, wanted=None) -> Relation | None:
+    """The relation of a sum `_settle` settled with this difference, as `_judge` would record it; None, with
+    nothing built, when `wanted` picks none of its cells."""
+    if wanted is not None and not wanted(total) and not any(wanted(c) for c in parts):
+        return None
+    entries = terms.entries
+    e = entries.get(id(total)) or terms.entry(total)
+    left_widths = [e[0]] if e[0] is not None else []
+    coefs: list[Coef] = [e[1]]
+    widths: list[Decimal] = []
+    for cell in parts:
+        e = entries.get(id(cell)) or terms.entry(cell)
+        if e[0] is not None:
+            widths.append(e[0])
+        coefs.append(e[2])
+    return Relation(rule_id, "=", tuple(coefs), diff, policy.tolerance_for(left_widths, widths, ix.factor), None)
 
 
 def _judge(rule, ix: TableIndex, policy, path, parent: Row, key: str, total, parts, what: str, relations=None) -> Finding | None:
@@ -113,7 +143,7 @@ def _judge(rule, ix: TableIndex, policy, path, parent: Row, key: str, total, par
     finding = None if j.verdict is Verdict.OK else _finding(rule, ix, parent, key, total, parts, what, j, path)
     if relations is not None:
         coefs = (Coef(total, ix.factor, t.decimals),) + tuple(Coef(c, -ix.factor, t.decimals) for c in parts)
-        relations.append(Relation(rule.id, "=", coefs, j.difference, j.tolerance, finding))
+        relations.add(Relation(rule.id, "=", coefs, j.difference, j.tolerance, finding))
     return finding
 
 
