@@ -10,7 +10,7 @@ dataclass's __init__ (object.__setattr__ per field) made building them most of t
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -39,61 +39,103 @@ class Relation:
 
 
 class RelationLog:
-    """One workbook's relations in evaluation order, each built only when diagnosis asks for it.
+    """One workbook's relations in evaluation order, the settled checks' built only when diagnosis asks for them.
 
     Diagnosis reads relations only when some check failed (and 舍位平衡 advice only when some check was off by
-    rounding); such checks, like every check that carries a finding, are judged by the full evaluation and
-    their relations made at once (`add`). A clean workbook — most of them — has no such check, so the checks
-    settled on the quick route (which all hold exactly) leave a recipe here instead of a Relation (`defer`): a
-    tuple (function, *arguments) whose call `function(*arguments, wanted)` builds the same relation later, from
-    the same workbook and the same memos — or returns None, building nothing, when `wanted` (a test on cells)
-    picks none of its cells. Diagnosis only ever reads the relations that share a cell with a failing check,
-    so it asks for those (`touching`), in evaluation order, which diagnosis depends on."""
+    rounding); such checks, like every check that carries a finding, are judged by the full evaluation, which
+    makes their relations at once. A clean workbook — most of them — has no such check. So a rule's checks are
+    recorded in a RelationBlock: each settled check (they all hold exactly) leaves only its difference, and its
+    relation is rebuilt from the rule's walk over the workbook when it is asked for. Diagnosis only ever reads
+    the relations that share a cell with a failing check, so it asks for those (`touching`), in evaluation
+    order, which diagnosis depends on."""
 
-    __slots__ = ("_built", "_entries", "defer", "judged")
+    __slots__ = ("_entries", "judged")
 
     def __init__(self) -> None:
-        self._entries: list[Relation | tuple] = []
+        self._entries: list[Relation | RelationBlock] = []
         self.judged: list[Relation] = []  # relations of the full evaluation: the only ones with a finding
-        self._built: dict[int, Relation] = {}  # position in _entries → the relation its recipe built
-        # The list's own append: the quick route leaves one recipe per settled check, ~500 a workbook, so a
-        # recipe costs what an append costs.
-        self.defer: Callable[[tuple], None] = self._entries.append
 
     def add(self, relation: Relation) -> None:
-        """A relation judged by the full evaluation (made at once: it may carry a finding)."""
+        """A relation judged by the full evaluation, outside any block."""
         self._entries.append(relation)
         self.judged.append(relation)
 
+    def block(self, contexts: Callable[[], Iterable[tuple]], build: Callable[..., Relation | None]) -> RelationBlock:
+        """A new block, after everything recorded so far (see RelationBlock)."""
+        block = RelationBlock(contexts, build, self.judged)
+        self._entries.append(block)
+        return block
+
     def all(self) -> list[Relation]:
         """Every relation, in evaluation order."""
-        return [self._relation(i, None) for i in range(len(self._entries))]  # type: ignore[misc]
+        return self.touching(None)
 
-    def touching(self, wanted: Callable[[Cell], bool]) -> list[Relation]:
-        """The relations with a cell that `wanted` picks, in evaluation order (only those are built)."""
-        out = []
-        for i in range(len(self._entries)):
-            rel = self._relation(i, wanted)
-            if rel is not None:
-                out.append(rel)
+    def touching(self, wanted: Callable[[Cell], bool] | None) -> list[Relation]:
+        """The relations with a cell that `wanted` picks (all of them for None), in evaluation order; of the
+        settled checks' relations, only those are built."""
+        out: list[Relation] = []
+        for e in self._entries:
+            if type(e) is Relation:
+                if wanted is None or any(wanted(c.cell) for c in e.coefs):
+                    out.append(e)
+            else:
+                out.extend(e.relations(wanted))  # type: ignore[union-attr]
         return out
 
-    def _relation(self, i: int, wanted: Callable[[Cell], bool] | None) -> Relation | None:
-        e = self._entries[i]
-        if type(e) is Relation:
-            return e if wanted is None or any(wanted(c.cell) for c in e.coefs) else None
-        rel = self._built.get(i)
-        if rel is None:
-            rel = e[0](*e[1:], wanted)
-            if rel is None:
-                return None
-            self._built[i] = rel
-        return rel if wanted is None or any(wanted(c.cell) for c in rel.coefs) else None
+    def built(self) -> int:
+        """How many relations of settled checks have been built so far."""
+        return sum(len(e._built) for e in self._entries if type(e) is RelationBlock)
 
-    def __len__(self) -> int:
-        return len(self._entries)
+
+class RelationBlock:
+    """The relations of one rule's checks on one workbook, in evaluation order.
+
+    The rule appends one item to `items` per check it evaluates: the difference of a check settled on the quick
+    route (a Decimal), the Relation of a judged one (`add`, which also tells the log), or None for a check that
+    has no relation (not assessable). `contexts()` walks the same checks again, in the same order, giving for
+    each the leading arguments of `build`; `build(*context, difference, wanted)` makes a settled check's
+    relation — or returns None, building nothing, when `wanted` picks none of its cells.
+
+    A settled check so costs one list append of a Decimal, which the garbage collector does not track: a
+    workbook's ~500 settled checks leave no object behind."""
+
+    __slots__ = ("_build", "_built", "_contexts", "_judged", "items")
+
+    def __init__(self, contexts: Callable[[], Iterable[tuple]], build: Callable[..., Relation | None],
+                 judged: list[Relation]) -> None:
+        self._contexts, self._build, self._judged = contexts, build, judged
+        self.items: list[Decimal | Relation | None] = []
+        self._built: dict[int, Relation] = {}  # item position → the relation built for it
+
+    def add(self, relation: Relation) -> None:
+        """The relation of a check the full evaluation judged."""
+        self.items.append(relation)
+        self._judged.append(relation)
+
+    def relations(self, wanted: Callable[[Cell], bool] | None) -> list[Relation]:
+        """The block's relations with a cell that `wanted` picks (all for None), in order."""
+        out: list[Relation] = []
+        i = -1
+        for i, (context, item) in enumerate(zip(self._contexts(), self.items)):
+            if item is None:
+                continue
+            if type(item) is Relation:
+                rel: Relation | None = item
+            else:
+                rel = self._built.get(i)
+                if rel is None:
+                    rel = self._build(*context, item, wanted)
+                    if rel is None:
+                        continue
+                    self._built[i] = rel
+            if wanted is None or any(wanted(c.cell) for c in rel.coefs):  # type: ignore[union-attr]
+                out.append(rel)  # type: ignore[arg-type]
+        # The walk may go on past the last item (a rule that crashed stopped recording), never stop before it.
+        if i != len(self.items) - 1:
+            raise AssertionError("walked again, a rule's checks are fewer than those recorded")
+        return out
 
 
 def judged(relations: list[Relation] | RelationLog) -> list[Relation]:
-    """The relations that may carry a finding, without building any deferred one."""
+    """The relations that may carry a finding, without building any other."""
     return relations.judged if isinstance(relations, RelationLog) else relations
