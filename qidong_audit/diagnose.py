@@ -114,12 +114,7 @@ def _around(relations: list[Relation] | RelationLog, problems: list[Relation]) -
     for rel in problems:
         for c in rel.coefs:
             keys.setdefault(c.cell.sheet, set()).add(c.cell.a1)
-
-    def wanted(cell: Cell) -> bool:
-        a1s = keys.get(cell.sheet)
-        return a1s is not None and cell.a1 in a1s
-
-    return relations.touching(wanted)
+    return relations.touching(keys)
 
 
 def _components(failing: list[Relation]) -> list[list[Relation]]:

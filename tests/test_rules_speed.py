@@ -125,11 +125,14 @@ def test_touching_keeps_order_and_builds_only_what_it_returns(workbooks):
     _run(workbooks["central-slips"], RoundingPolicy(), every)
     picked = {(c.cell.sheet, c.cell.a1) for rel in every.judged if rel.failing for c in rel.coefs}
     assert picked
+    cells: dict = {}
+    for sheet, a1 in picked:
+        cells.setdefault(sheet, set()).add(a1)
 
     def wanted(cell):
         return (cell.sheet, cell.a1) in picked
 
-    touching = log.touching(wanted)
+    touching = log.touching(cells)
     assert [_signature(r) for r in touching] == [
         _signature(r) for r in every.all() if any(wanted(c.cell) for c in r.coefs)]
     # only relations returned were built: those far from the slips never were
@@ -167,3 +170,13 @@ def test_an_audit_leaves_no_reference_cycles(tmp_path):
     finally:
         if enabled:
             gc.enable()
+
+
+def test_every_check_of_the_built_in_packs_is_planned():
+    """A check without plan is always left to the full evaluation: correct, but slow."""
+    from qidong_audit.rules.plan import plan_pack
+
+    for pack in ("final", "budget"):
+        plans = plan_pack(builtin_pack(pack), load_tables(pack))
+        assert all(check is not None for plan in plans for check in plan.instances), pack
+        assert sum(check.row_table is not None for plan in plans for check in plan.instances) >= 5, pack

@@ -31,6 +31,7 @@ from qidong_audit.rules.terms import NO_TERM, UNKNOWN, CellTerms, settles
 from qidong_audit.rules.tree import check_tree
 
 _ZERO = Decimal(0)
+_ONCE: tuple[None] = (None,)  # the one "current row" of a rule without `for`
 
 
 @dataclass
@@ -50,13 +51,13 @@ class Current:
 
     def __init__(self, code: str | None, key: str, rows: dict[str, Row], first: Row):
         self.code, self.key, self.rows, self.first = code, key, rows, first
-        self._found: dict[tuple[str, str | None], list[Row] | None] | None = None  # made on first use
+        self._found: dict[str | tuple[str, str], list[Row] | None] | None = None  # made on first use
 
     def rows_in(self, table: str, ix: TableIndex, panel: str | None) -> list[Row] | None:
         """This row in a table (with its index): itself if the table was walked, else the row with its code (or the
         nearest rows below an absent code) or with its label; None when no row has the label. Several rules
         walking the same rows look for them in the same tables."""
-        key = (table, panel)
+        key = table if panel is None else (table, panel)  # a str and a tuple never meet
         if self._found is None:
             self._found = {}
         found = self._found.get(key, False)
@@ -132,7 +133,8 @@ class _Run:
         self._values = {tid: terms.values for tid, terms in self._tables.items()}
         self._static: dict[RefPlan, list[Cell] | None] = {}  # cells of references without `$`
         self._currents: dict[tuple[Ref, ...], list[Current]] = {}
-        self.builder = _Builder(indexes, self._tables, self._static, policy)
+        builder = _Builder(indexes, self._tables, self._static, policy)
+        self.build, self.sheets_of = builder.relation, builder.sheets  # bound once: every rule's block takes them
 
     def terms(self, ix: TableIndex) -> CellTerms:
         terms = self._tables.get(ix.table.table_id)
@@ -259,11 +261,20 @@ class _Builder:
     would make every workbook's tables and cells a reference cycle, left to the garbage collector (whose
     passes over them then cost more than building the relations ever did) instead of freed with the log."""
 
-    __slots__ = ("indexes", "policy", "static", "tables")
+    __slots__ = ("_sheets", "indexes", "policy", "static", "tables")
 
     def __init__(self, indexes: dict[str, TableIndex], tables: dict[str, CellTerms],
                  static: dict[RefPlan, list[Cell] | None], policy: RoundingPolicy):
         self.indexes, self.tables, self.static, self.policy = indexes, tables, static, policy
+        self._sheets: dict[str, set[str]] = {}
+
+    def sheets(self, table_id: str) -> set[str]:
+        """The sheets a table's cells lie on (none for a table the workbook lacks)."""
+        found = self._sheets.get(table_id)
+        if found is None:
+            ix = self.indexes.get(table_id)
+            found = self._sheets[table_id] = ix.sheets() if ix is not None else set()
+        return found
 
     def relation(self, rule_id: str, check: CheckPlan, current: Current | None, diff: Decimal,
                  wanted: Callable[[Cell], bool] | None = None) -> Relation | None:
@@ -374,7 +385,7 @@ def _run_rule(rule: Rule, plan: RulePlan, run: _Run) -> list[Finding]:
     indexes, tables, policy, path = run.indexes, run.tables, run.policy, run.path
     out: list[Finding] = []
     missing: dict[str, None] = {}
-    currents: list[Current | None] | None = [None]
+    currents: Sequence[Current | None] | None = _ONCE
     if rule.iterate:
         absent = [r.table for r in rule.iterate if r.table not in indexes]
         if len(absent) == len(rule.iterate):
@@ -383,7 +394,8 @@ def _run_rule(rule: Rule, plan: RulePlan, run: _Run) -> list[Finding]:
             currents = run.currents(rule.iterate)  # type: ignore[assignment]
     block = None
     if run.relations is not None:
-        block = run.relations.block(partial(_walk, rule.id, plan.instances, currents), run.builder.relation)
+        block = run.relations.block(partial(_walk, rule.id, plan.instances, currents), run.build, plan.tables,
+                                    run.sheets_of)
         record = block.items.append
     settle = run.settle if run.quick else None
     for inst, check in zip(rule.instances, plan.instances):
@@ -418,7 +430,7 @@ def _run_rule(rule: Rule, plan: RulePlan, run: _Run) -> list[Finding]:
     return out
 
 
-def _walk(rule_id: str, checks: tuple[CheckPlan | None, ...], currents: list[Current | None] | None):
+def _walk(rule_id: str, checks: tuple[CheckPlan | None, ...], currents: Sequence[Current | None] | None):
     """The checks `_run_rule` evaluates, in its order, as the leading arguments of `_Builder.relation`."""
     if currents is None:
         return

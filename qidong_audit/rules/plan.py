@@ -86,6 +86,7 @@ class RulePlan:
     evaluation then meets, and reports, the same problem)."""
 
     instances: tuple[CheckPlan | None, ...]
+    tables: frozenset[str] = frozenset()  # every table the rule refers to (its cells lie there)
     dated: dict[int, Rule] = field(default_factory=dict, compare=False)  # a catalogue rule per catalogue year
 
     def for_year(self, rule: Rule, year: int) -> Rule:
@@ -133,7 +134,11 @@ def plan_pack(pack: RulePack, tables: TableSet) -> tuple[RulePlan, ...]:
         except Exception:  # noqa: BLE001 - left to the full evaluation, which reports it as the rule's error
             return None
 
-    return tuple(RulePlan(tuple(check(inst.check) for inst in rule.instances)) for rule in pack.rules)
+    def tables_of(rule: Rule) -> frozenset[str]:
+        return frozenset([r.table for inst in rule.instances for r in inst.check.refs()]
+                         + [r.table for r in rule.iterate])
+
+    return tuple(RulePlan(tuple(check(inst.check) for inst in rule.instances), tables_of(rule)) for rule in pack.rules)
 
 
 _PLANS: dict[tuple[int, int], tuple[RulePack, TableSet, tuple[RulePlan, ...]]] = {}

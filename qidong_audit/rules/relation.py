@@ -10,8 +10,9 @@ dataclass's __init__ (object.__setattr__ per field) made building them most of t
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 from decimal import Decimal
 
 from qidong_audit.model import Cell, Finding
@@ -60,25 +61,37 @@ class RelationLog:
         self._entries.append(relation)
         self.judged.append(relation)
 
-    def block(self, contexts: Callable[[], Iterable[tuple]], build: Callable[..., Relation | None]) -> RelationBlock:
+    def block(self, contexts: Callable[[], Iterable[tuple]], build: Callable[..., Relation | None],
+              tables: Collection[object] = (), sheets_of: Callable[[Any], Collection[str]] | None = None
+              ) -> RelationBlock:
         """A new block, after everything recorded so far (see RelationBlock)."""
-        block = RelationBlock(contexts, build, self.judged)
+        block = RelationBlock(contexts, build, self.judged, tables, sheets_of)
         self._entries.append(block)
         return block
 
     def all(self) -> list[Relation]:
         """Every relation, in evaluation order."""
-        return self.touching(None)
-
-    def touching(self, wanted: Callable[[Cell], bool] | None) -> list[Relation]:
-        """The relations with a cell that `wanted` picks (all of them for None), in evaluation order; of the
-        settled checks' relations, only those are built."""
         out: list[Relation] = []
         for e in self._entries:
             if type(e) is Relation:
-                if wanted is None or any(wanted(c.cell) for c in e.coefs):
-                    out.append(e)
+                out.append(e)
             else:
+                out.extend(e.relations(None))  # type: ignore[union-attr]
+        return out
+
+    def touching(self, cells: Mapping[str, Collection[str]]) -> list[Relation]:
+        """The relations with one of these cells (sheet → A1s), in evaluation order; of the settled checks'
+        relations, only those are built, and a block whose tables lie on none of these sheets is not walked."""
+        def wanted(cell: Cell) -> bool:
+            a1s = cells.get(cell.sheet)
+            return a1s is not None and cell.a1 in a1s
+
+        out: list[Relation] = []
+        for e in self._entries:
+            if type(e) is Relation:
+                if any(wanted(c.cell) for c in e.coefs):
+                    out.append(e)
+            elif e.may_touch(cells):  # type: ignore[union-attr]
                 out.extend(e.relations(wanted))  # type: ignore[union-attr]
         return out
 
@@ -97,13 +110,18 @@ class RelationBlock:
     relation — or returns None, building nothing, when `wanted` picks none of its cells.
 
     A settled check so costs one list append of a Decimal, which the garbage collector does not track: a
-    workbook's ~500 settled checks leave no object behind."""
+    workbook's ~500 settled checks leave no object behind.
 
-    __slots__ = ("_build", "_built", "_contexts", "_judged", "items")
+    `tables` are where the block's cells lie (every check of a rule refers to the same few tables), and
+    `sheets_of(table)` the sheets of one of them: diagnosis walks only the blocks on the sheets of its cells."""
+
+    __slots__ = ("_build", "_built", "_contexts", "_judged", "_sheets_of", "_tables", "items")
 
     def __init__(self, contexts: Callable[[], Iterable[tuple]], build: Callable[..., Relation | None],
-                 judged: list[Relation]) -> None:
+                 judged: list[Relation], tables: Collection[object] = (),
+                 sheets_of: Callable[[Any], Collection[str]] | None = None) -> None:
         self._contexts, self._build, self._judged = contexts, build, judged
+        self._tables, self._sheets_of = tables, sheets_of
         self.items: list[Decimal | Relation | None] = []
         self._built: dict[int, Relation] = {}  # item position → the relation built for it
 
@@ -111,6 +129,12 @@ class RelationBlock:
         """The relation of a check the full evaluation judged."""
         self.items.append(relation)
         self._judged.append(relation)
+
+    def may_touch(self, cells: Mapping[str, Collection[str]]) -> bool:
+        """Whether a cell of the block can be among these (sheet → A1s); True where its tables are not known."""
+        if self._sheets_of is None:
+            return True
+        return any(sheet in cells for table in self._tables for sheet in self._sheets_of(table))
 
     def relations(self, wanted: Callable[[Cell], bool] | None) -> list[Relation]:
         """The block's relations with a cell that `wanted` picks (all for None), in order."""

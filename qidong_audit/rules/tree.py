@@ -48,7 +48,9 @@ def check_tree(rule, ix: TableIndex, policy: RoundingPolicy, path: str, relation
                 anchor=f"duplicate|{row.code}",
             )
         )
-    block = relations.block(partial(_walk, rule.id, ix, terms, policy), _relation) if relations is not None else None
+    block = None
+    if relations is not None:
+        block = relations.block(partial(_walk, rule.id, ix, terms, policy), _relation, (ix,), TableIndex.sheets)
     for parent, kids, what in _groups(ix):
         if quick:
             sums = _column_sums(terms, kids)
