@@ -22,7 +22,7 @@ from qidong_audit.recognise.spec import all_tables, load_tables, pack_of
 from qidong_audit.rules.engine import run_pack
 from qidong_audit.rules.index import build_indexes
 from qidong_audit.rules.pack import RulePack, builtin_pack, load_pack
-from qidong_audit.rules.relation import Relation
+from qidong_audit.rules.relation import RelationLog
 
 SAMPLE_NAME = "祁东县行政审批服务局2021年度部门决算公开表.xlsx"
 
@@ -135,7 +135,7 @@ def audit_file(path: str, pack: RulePack, options: AuditOptions) -> tuple[FileRe
     from qidong_audit.catalog import load_catalog
 
     catalog = load_catalog(options.year or rec.year)
-    relations: list[Relation] = []
+    relations = RelationLog()  # relations of the checks that hold are built only if diagnosis needs them
     # Each rule pack runs on a workbook that holds its tables (JS… 决算 → `pack`, with the user's rules; YS… 预算 →
     # the budget pack), read with that pack's aliases; a 预算 workbook is not told it lacks every 决算 table.
     present = {pack_of(table_id) for table_id in indexes}

@@ -17,7 +17,7 @@ from itertools import combinations
 
 from qidong_audit.model import Cell, Finding, Suggestion
 from qidong_audit.numbers import fmt
-from qidong_audit.rules.relation import Relation
+from qidong_audit.rules.relation import Relation, RelationLog, judged
 
 Key = tuple[str, str]  # (sheet, A1)
 INF = Decimal("Infinity")
@@ -67,11 +67,13 @@ def _coef(rel: Relation, key: Key) -> Decimal:
     return sum((c.coef for c in rel.coefs if _key(c.cell) == key), Decimal(0))
 
 
-def diagnose(relations: list[Relation]) -> list[Diagnosis]:
-    failing = [r for r in relations if r.failing]
+def diagnose(relations: list[Relation] | RelationLog) -> list[Diagnosis]:
+    """The problems behind the failing checks. A workbook whose checks all pass (or are off only by rounding)
+    has none, and then the relations of its settled checks are never built (see RelationLog)."""
+    failing = [r for r in judged(relations) if r.failing]
     if not failing:
         return []
-    by_cell, cells, decimals = _index(relations)
+    by_cell, cells, decimals = _index(_around(relations, failing))
     out: list[Diagnosis] = []
     deadline = time.monotonic() + _TIME_BUDGET_S
     for group in _components(failing):
@@ -98,6 +100,21 @@ def _index(relations: list[Relation]) -> tuple[dict[Key, list[Relation]], dict[K
                 by_cell.setdefault(k, []).append(rel)
             cells[k], decimals[k] = c.cell, max(c.decimals, c.cell.decimals)
     return by_cell, cells, decimals
+
+
+def _around(relations: list[Relation] | RelationLog, problems: list[Relation]) -> list[Relation]:
+    """The relations that share a cell with one of the problems' relations, in order.
+
+    Diagnosis looks a cell up in `_index` only for cells of the problems' relations, and every relation
+    holding such a cell is among these — in the same order — so `_index` of these answers those look-ups
+    exactly as `_index` of all the relations would. A RelationLog then builds only these few relations."""
+    if not isinstance(relations, RelationLog):
+        return relations
+    keys: dict[str, set[str]] = {}  # sheet → A1s
+    for rel in problems:
+        for c in rel.coefs:
+            keys.setdefault(c.cell.sheet, set()).add(c.cell.a1)
+    return relations.touching(keys)
 
 
 def _components(failing: list[Relation]) -> list[list[Relation]]:
@@ -378,13 +395,13 @@ class RoundingAdvice:
     alternatives: int  # other equally small sets that would do as well
 
 
-def rounding_advice(relations: list[Relation]) -> list[RoundingAdvice]:
+def rounding_advice(relations: list[Relation] | RelationLog) -> list[RoundingAdvice]:
     """For each group of checks off only by rounding, the fewest cells to nudge by one or two units of
     the last digit so that every check — including the exact ones — becomes exact."""
-    loose = [r for r in relations if r.finding is not None and r.finding.verdict.value == "rounding"]
+    loose = [r for r in judged(relations) if r.finding is not None and r.finding.verdict.value == "rounding"]
     if not loose:
         return []
-    by_cell, cells, decimals = _index(relations)
+    by_cell, cells, decimals = _index(_around(relations, loose))
     out = []
     for group in _components(loose):
         exact = [replace(r, tol=Decimal(0)) for r in group]

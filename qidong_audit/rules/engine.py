@@ -4,11 +4,16 @@ A check is first tried on the quick route (`_Run.settle`): references planned on
 cells looked up, sums taken. A check that holds exactly is settled there. Anything else — a failed or merely
 rounding-consistent check, a missing row, an unknown value, an error — goes to the full evaluation
 (`_evaluate`), which judges it and writes the finding exactly as it always has.
+
+Every evaluated check is also a relation for diagnosis (rules/relation.py). A settled check only leaves its
+difference in the rule's RelationBlock; `_Builder.relation` builds the relation if diagnosis asks, which it
+does only for workbooks with a failing check, and then only for the relations near the failure.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from functools import partial
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -20,11 +25,13 @@ from qidong_audit.rules.expr import Const, Ref
 from qidong_audit.rules.index import TableIndex
 from qidong_audit.rules.pack import Rule, RulePack
 from qidong_audit.rules.plan import CheckPlan, RefPlan, RulePlan, plans_for, split_panel
-from qidong_audit.rules.relation import Coef, Relation
-from qidong_audit.rules.terms import CellTerms, settles
+from qidong_audit.rules.plan import Term as PlanTerm
+from qidong_audit.rules.relation import Coef, Relation, RelationBlock, RelationLog
+from qidong_audit.rules.terms import NO_TERM, UNKNOWN, CellTerms, settles
 from qidong_audit.rules.tree import check_tree
 
 _ZERO = Decimal(0)
+_ONCE: tuple[None] = (None,)  # the one "current row" of a rule without `for`
 
 
 @dataclass
@@ -44,13 +51,13 @@ class Current:
 
     def __init__(self, code: str | None, key: str, rows: dict[str, Row], first: Row):
         self.code, self.key, self.rows, self.first = code, key, rows, first
-        self._found: dict[tuple[str, str | None], list[Row] | None] | None = None  # made on first use
+        self._found: dict[str | tuple[str, str], list[Row] | None] | None = None  # made on first use
 
     def rows_in(self, table: str, ix: TableIndex, panel: str | None) -> list[Row] | None:
         """This row in a table (with its index): itself if the table was walked, else the row with its code (or the
         nearest rows below an absent code) or with its label; None when no row has the label. Several rules
         walking the same rows look for them in the same tables."""
-        key = (table, panel)
+        key = table if panel is None else (table, panel)  # a str and a tuple never meet
         if self._found is None:
             self._found = {}
         found = self._found.get(key, False)
@@ -76,10 +83,13 @@ class Current:
 
 
 def run_pack(pack: RulePack, indexes: dict[str, TableIndex], tables: TableSet, policy: RoundingPolicy, path: str,
-             catalog=None, relations: list[Relation] | None = None) -> list[Finding]:
-    """Findings of every rule; with `relations`, every evaluated identity is also collected there."""
+             catalog=None, relations: list[Relation] | RelationLog | None = None) -> list[Finding]:
+    """Findings of every rule; with `relations`, every evaluated identity is also collected there: in a
+    RelationLog, where the relations of checks that hold exactly are built only if diagnosis needs them, or in a
+    list, as Relations."""
     findings: list[Finding] = []
-    run = _Run(indexes, tables, policy, path, relations)
+    log = relations if relations is None or isinstance(relations, RelationLog) else RelationLog()
+    run = _Run(indexes, tables, policy, path, log)
     for rule, plan in zip(pack.rules, plans_for(pack, tables)):
         try:
             if rule.kind == "catalog":
@@ -92,7 +102,7 @@ def run_pack(pack: RulePack, indexes: dict[str, TableIndex], tables: TableSet, p
             if rule.kind == "tree":
                 ix = indexes.get(rule.table or "")
                 if ix is not None:
-                    findings.extend(check_tree(rule, ix, policy, path, relations, run.terms(ix)))
+                    findings.extend(check_tree(rule, ix, policy, path, log, run.terms(ix)))
                 continue
             findings.extend(_run_rule(rule, plan, run))
         except Exception as exc:  # a rule that crashes is one finding; the others still run
@@ -106,6 +116,8 @@ def run_pack(pack: RulePack, indexes: dict[str, TableIndex], tables: TableSet, p
                     anchor="internal",
                 )
             )
+    if log is not relations:
+        relations.extend(log.all())  # type: ignore[union-attr]
     return findings
 
 
@@ -114,12 +126,15 @@ class _Run:
     (the rows a `for` walks, the cells of references that do not depend on the current row, cell terms)."""
 
     def __init__(self, indexes: dict[str, TableIndex], tables: TableSet, policy: RoundingPolicy, path: str,
-                 relations: list[Relation] | None):
+                 relations: RelationLog | None):
         self.indexes, self.tables, self.policy, self.path, self.relations = indexes, tables, policy, path, relations
         self.quick = settles(policy)
         self._tables = {tid: CellTerms(ix) for tid, ix in indexes.items()}
+        self._values = {tid: terms.values for tid, terms in self._tables.items()}
         self._static: dict[RefPlan, list[Cell] | None] = {}  # cells of references without `$`
         self._currents: dict[tuple[Ref, ...], list[Current]] = {}
+        builder = _Builder(indexes, self._tables, self._static, policy)
+        self.build, self.sheets_of = builder.relation, builder.sheets  # bound once: every rule's block takes them
 
     def terms(self, ix: TableIndex) -> CellTerms:
         terms = self._tables.get(ix.table.table_id)
@@ -129,59 +144,189 @@ class _Run:
         """The rows a `for` walks; several rules walk the same ones."""
         found = self._currents.get(selectors)
         if found is None:
-            found = self._currents[selectors] = list(_iterate(selectors, self.indexes, self.tables))
+            found = self._currents[selectors] = _iterate(selectors, self.indexes, self.tables)
         return found
 
-    def settle(self, rule: Rule, check: CheckPlan, current: Current | None) -> bool:
-        """Settle a check that holds exactly (recording its relation) and return True; return False, having
-        changed nothing, for every other check."""
-        coefs: list[Coef] | None = [] if self.relations is not None else None
-        primary: CellTerms | None = None
-        lv: list[Decimal] = []
-        lw: list[Decimal] = []
-        rv: list[Decimal] = []
-        rw: list[Decimal] = []
-        for side, terms, values, widths in ((1, check.left, lv, lw), (-1, check.right, rv, rw)):
-            for sign, term in terms:
-                if term.kind == "$":
-                    # the common case first: the current row is in this table and has the column
-                    row = current.rows.get(term.table)  # type: ignore[union-attr]
-                    cell = None
-                    if row is not None:
-                        if term.column is not None:
-                            cell = row.cells.get(term.column)
-                        elif len(row.cells) == 1:  # no column named: the row's only amount column
-                            cell = next(iter(row.cells.values()))
-                    if cell is not None:
-                        cells: Sequence[Cell] | None = (cell,)
-                    elif row is not None and term.column is not None and term.optional:
-                        cells = ()  # "?": the row lacks the column, which counts as zero
-                    else:
-                        cells = _cells(term, current, self.indexes)
-                elif term.kind == "=":  # a constant
-                    values.append(sign * term.value)
-                    widths.append(_ZERO)
+    def settle(self, check: CheckPlan, current: Current | None) -> Decimal | None:
+        """The difference of a check that holds exactly (its relation is built from it if diagnosis asks); None,
+        having changed nothing, for every other check.
+
+        Each side is summed from Decimal(0), term by term and cell by cell, each value v added as v (sign +1) or
+        −1·v: the very operations of `RoundingPolicy.judge`, so the verdict is its verdict. Nothing else is
+        worked out here — no half-widths, tolerance or coefficients: they are the relation's, built by
+        `_Builder.relation`. The cells of each term are `_Builder.term_cells`, written out inline with the
+        common `$` case first (this runs ~260 times a workbook). The commonest shape, a row's total = Σ its
+        parts, looks its row up once (`_settle_row`)."""
+        if check.row_table is not None:
+            row = current.rows.get(check.row_table)  # type: ignore[union-attr]
+            if row is not None:
+                settled = self._settle_row(check, row)
+                if settled is not None:
+                    return None if settled is False else settled  # type: ignore[return-value]
+        if not check.refs:  # a check of constants alone is left to the full evaluation, as before
+            return None
+        left = self._side(check.left, current)
+        if left is None:
+            return None
+        right = self._side(check.right, current)
+        if right is None:
+            return None
+        diff = left - right
+        return diff if holds_exactly(check.op, diff) else None
+
+    def _side(self, terms: tuple[PlanTerm, ...], current: Current | None) -> Decimal | None:
+        """One side's sum for `settle`, or None where the check cannot be settled (a reference without cells,
+        an unknown value)."""
+        acc = _ZERO
+        for sign, term in terms:
+            kind = term.kind
+            if kind == "$":
+                # the common case first: the current row is in this table and has the column
+                row = current.rows.get(term.table)  # type: ignore[union-attr]
+                cell = None
+                if row is not None:
+                    column = term.column
+                    if column is not None:
+                        cell = row.cells.get(column)
+                    elif len(row.cells) == 1:  # no column named: the row's only amount column
+                        cell = next(iter(row.cells.values()))
+                if cell is not None:
+                    v = self._values[term.table].get(id(cell))
+                    if v is None:
+                        v = self._tables[term.table].value(cell)
+                    if v is UNKNOWN:
+                        return None
+                    if v is not NO_TERM:
+                        acc = acc + (v if sign == 1 else sign * v)  # type: ignore[operator]
                     continue
-                else:
-                    cells = self._static.get(term, False)
-                    if cells is False:
-                        cells = self._static[term] = _cells(term, None, self.indexes)
-                if cells is None:
-                    return False
-                table = self._tables[term.table]
-                if primary is None:
-                    primary = table
-                if not table.add(cells, sign, side, values, widths, coefs):
-                    return False
-        if primary is None:
-            return False
-        diff = sum(lv, _ZERO) - sum(rv, _ZERO)
-        if not holds_exactly(check.op, diff):
-            return False
-        if coefs is not None:
-            tol = self.policy.tolerance_for(lw, rw, primary.factor)
-            self.relations.append(Relation(rule.id, check.op, tuple(coefs), diff, tol, None))  # type: ignore[union-attr]
-        return True
+                if row is not None and term.column is not None and term.optional:
+                    continue  # "?": the row lacks the column, which counts as zero
+                cells = _cells(term, current, self.indexes)
+            elif kind == "=":  # a constant
+                acc = acc + sign * term.value
+                continue
+            else:
+                cells = self._static.get(term, False)
+                if cells is False:
+                    cells = self._static[term] = _cells(term, None, self.indexes)
+            if cells is None:
+                return None
+            memo = self._values[term.table]
+            for cell in cells:
+                v = memo.get(id(cell))
+                if v is None:
+                    v = self._tables[term.table].value(cell)
+                if v is UNKNOWN:
+                    return None
+                if v is not NO_TERM:
+                    acc = acc + (v if sign == 1 else sign * v)  # type: ignore[operator]
+        return acc
+
+    def _settle_row(self, check: CheckPlan, row: Row) -> Decimal | bool | None:
+        """`settle` for a check of the row shape (plan.py) on a row of its table: the difference where the check
+        holds exactly, False where it does not, None where the row lacks a column the check needs (the general
+        route then finds out whether the table has that column)."""
+        terms = self._tables[check.row_table]  # type: ignore[index]
+        values = terms.rows.get(id(row))
+        if values is None:
+            values = terms.row(row)
+        left = right = _ZERO
+        for sign, column, optional in check.row_left:
+            v = values.get(column)
+            if v is None:
+                if optional:
+                    continue
+                return None
+            if v is UNKNOWN:
+                return False
+            if v is not NO_TERM:
+                left = left + (v if sign == 1 else sign * v)  # type: ignore[operator]
+        for sign, column, optional in check.row_right:
+            v = values.get(column)
+            if v is None:
+                if optional:
+                    continue
+                return None
+            if v is UNKNOWN:
+                return False
+            if v is not NO_TERM:
+                right = right + (v if sign == 1 else sign * v)  # type: ignore[operator]
+        diff = left - right
+        return diff if holds_exactly(check.op, diff) else False
+
+
+class _Builder:
+    """What building the relation of a settled check needs: the workbook's indexes, cell terms and memos, shared
+    with its `_Run` — but never the RelationLog that keeps the blocks. A way back from the blocks to the log
+    would make every workbook's tables and cells a reference cycle, left to the garbage collector (whose
+    passes over them then cost more than building the relations ever did) instead of freed with the log."""
+
+    __slots__ = ("_sheets", "indexes", "policy", "static", "tables")
+
+    def __init__(self, indexes: dict[str, TableIndex], tables: dict[str, CellTerms],
+                 static: dict[RefPlan, list[Cell] | None], policy: RoundingPolicy):
+        self.indexes, self.tables, self.static, self.policy = indexes, tables, static, policy
+        self._sheets: dict[str, set[str]] = {}
+
+    def sheets(self, table_id: str) -> set[str]:
+        """The sheets a table's cells lie on (none for a table the workbook lacks)."""
+        found = self._sheets.get(table_id)
+        if found is None:
+            ix = self.indexes.get(table_id)
+            found = self._sheets[table_id] = ix.sheets() if ix is not None else set()
+        return found
+
+    def relation(self, rule_id: str, check: CheckPlan, current: Current | None, diff: Decimal,
+                 wanted: Callable[[Cell], bool] | None = None) -> Relation | None:
+        """The relation of a check `_Run.settle` settled with this difference: coefficients and tolerance as the
+        full evaluation (`_evaluate`) would record them — the same cells in the same order, the same
+        half-widths summed in the same order. None, with nothing built, when `wanted` picks none of its cells."""
+        terms = [(side * sign, term, None if term.kind == "=" else self.term_cells(term, current))
+                 for side, side_terms in ((1, check.left), (-1, check.right)) for sign, term in side_terms]
+        if wanted is not None and not any(wanted(cell) for _, _, cells in terms if cells for cell in cells):
+            return None
+        coefs: list[Coef] = []
+        primary: CellTerms | None = None
+        lw: list[Decimal] = []
+        rw: list[Decimal] = []
+        n_left = len(check.left)
+        for i, (way, term, cells) in enumerate(terms):
+            widths = lw if i < n_left else rw
+            if cells is None:  # a constant
+                widths.append(_ZERO)
+                continue
+            table = self.tables[term.table]
+            if primary is None:
+                primary = table
+            entries = table.entries
+            pick = 1 if way == 1 else 2  # the coefficient on the left, or on the right
+            for cell in cells:
+                e = entries.get(id(cell)) or table.entry(cell)
+                if e[0] is not None:
+                    widths.append(e[0])
+                coefs.append(e[pick])
+        assert primary is not None
+        return Relation(rule_id, check.op, tuple(coefs), diff, self.policy.tolerance_for(lw, rw, primary.factor), None)
+
+    def term_cells(self, term: RefPlan, current: Current | None) -> Sequence[Cell] | None:
+        """The cells a planned reference stands for: `_cells`, with the current row's own cell looked up
+        directly where the row is in the reference's table (`_Run.settle` does the same inline)."""
+        if term.kind == "$":
+            row = current.rows.get(term.table)  # type: ignore[union-attr]
+            if row is not None:
+                if term.column is not None:
+                    cell = row.cells.get(term.column)
+                    if cell is not None:
+                        return (cell,)
+                    if term.optional:
+                        return ()
+                elif len(row.cells) == 1:
+                    return tuple(row.cells.values())
+            return _cells(term, current, self.indexes)
+        cells = self.static.get(term, False)
+        if cells is False:
+            cells = self.static[term] = _cells(term, None, self.indexes)
+        return cells
 
 
 def _cells(ref: RefPlan, current: Current | None, indexes: dict[str, TableIndex]) -> Sequence[Cell] | None:
@@ -237,22 +382,38 @@ def _cells(ref: RefPlan, current: Current | None, indexes: dict[str, TableIndex]
 
 
 def _run_rule(rule: Rule, plan: RulePlan, run: _Run) -> list[Finding]:
-    indexes, tables, policy, path, relations = run.indexes, run.tables, run.policy, run.path, run.relations
+    indexes, tables, policy, path = run.indexes, run.tables, run.policy, run.path
     out: list[Finding] = []
     missing: dict[str, None] = {}
-    for inst, check in zip(rule.instances, plan.instances):
-        currents: list[Current | None] = [None]
-        if rule.iterate:
-            absent = [r.table for r in rule.iterate if r.table not in indexes]
-            if len(absent) == len(rule.iterate):
-                missing[_missing_table(absent[0], tables)] = None
-                continue
+    currents: Sequence[Current | None] | None = _ONCE
+    if rule.iterate:
+        absent = [r.table for r in rule.iterate if r.table not in indexes]
+        if len(absent) == len(rule.iterate):
+            currents = None  # every instance is reported as not assessable
+        else:
             currents = run.currents(rule.iterate)  # type: ignore[assignment]
-        quick = run.quick and check is not None
+    block = None
+    if run.relations is not None:
+        block = run.relations.block(partial(_walk, rule.id, plan.instances, currents), run.build, plan.tables,
+                                    run.sheets_of)
+        record = block.items.append
+    settle = run.settle if run.quick else None
+    for inst, check in zip(rule.instances, plan.instances):
+        if currents is None:
+            missing[_missing_table(absent[0], tables)] = None
+            continue
+        quick = settle is not None and check is not None
         for current in currents:
-            if quick and run.settle(rule, check, current):  # type: ignore[arg-type]
-                continue
-            f = _evaluate(rule, inst.each, inst.check, current, indexes, tables, policy, path, missing, relations)
+            if quick:
+                diff = settle(check, current)  # type: ignore[misc]
+                if diff is not None:
+                    if block is not None:
+                        record(diff)
+                    continue
+            before = len(block.items) if block is not None else 0
+            f = _evaluate(rule, inst.each, inst.check, current, indexes, tables, policy, path, missing, block)
+            if block is not None and len(block.items) == before:
+                record(None)  # no relation (not assessable): the walk again must still meet this check
             if f is not None:
                 out.append(f)
     for reason in missing:
@@ -269,29 +430,40 @@ def _run_rule(rule: Rule, plan: RulePlan, run: _Run) -> list[Finding]:
     return out
 
 
+def _walk(rule_id: str, checks: tuple[CheckPlan | None, ...], currents: Sequence[Current | None] | None):
+    """The checks `_run_rule` evaluates, in its order, as the leading arguments of `_Builder.relation`."""
+    if currents is None:
+        return
+    for check in checks:
+        for current in currents:
+            yield rule_id, check, current
+
+
 def _missing_table(table_id: str, tables: TableSet) -> str:
     spec = tables.by_id(table_id)
     return f"工作簿中没有{spec.title if spec else table_id}（{table_id}）"
 
 
-def _iterate(selectors: tuple[Ref, ...], indexes, tables: TableSet):
-    """Rows to iterate over: the union of every selector's rows, matched by code, else by label."""
-    order: list[tuple[str, str]] = []
-    found: dict[tuple[str, str], Current] = {}
+def _iterate(selectors: tuple[Ref, ...], indexes, tables: TableSet) -> list[Current]:
+    """Rows to iterate over: the union of every selector's rows, matched by code, else by label, in the order
+    first met. A coded row is known by its code (a str), any other by a tuple: the two never meet."""
+    found: dict[str | tuple[str, str], Current] = {}
     for ref in selectors:
         ix = indexes.get(ref.table)
         if ix is None:
             continue
+        table = ref.table
         panel, sel = split_panel(ref.row or "*")
         rows = ix.rows(panel) if sel == "*" else ix.rows_at(panel, sel[1:])
         for row in rows:
-            ident = ("code", row.code) if row.code else ("key", f"{row.panel}|{row.key}|{row.row}")
-            if ident not in found:
-                order.append(ident)
-                found[ident] = Current(row.code, row.key, {}, row)
-            found[ident].rows.setdefault(ref.table, row)
-    for ident in order:
-        yield found[ident]
+            code = row.code
+            ident = code if code else ("key", f"{row.panel}|{row.key}|{row.row}")
+            current = found.get(ident)
+            if current is None:
+                found[ident] = Current(code, row.key, {table: row}, row)
+            elif table not in current.rows:
+                current.rows[table] = row
+    return list(found.values())
 
 
 def _resolve(ref: Ref, current: Current | None, indexes, tables: TableSet) -> _Resolved:
@@ -372,7 +544,7 @@ def _has_column(ix: TableIndex, panel: str, column: str | None) -> bool:
 
 
 def _evaluate(rule: Rule, each: str, check, current: Current | None, indexes, tables, policy, path, missing,
-              relations: list[Relation] | None = None) -> Finding | None:
+              relations: RelationBlock | None = None) -> Finding | None:
     sides: list[list[Term]] = [[], []]
     roles: list[list[tuple[_Resolved, Cell]]] = [[], []]
     descs: list[list[str]] = [[], []]
@@ -415,7 +587,7 @@ def _evaluate(rule: Rule, each: str, check, current: Current | None, indexes, ta
             Coef(cell, (1 if s == 0 else -1) * sign * r.index.factor, r.index.table.decimals)
             for s, sign, r, cell in signed
         )
-        relations.append(Relation(rule.id, check.op, coefs, judgement.difference, judgement.tolerance, finding))
+        relations.add(Relation(rule.id, check.op, coefs, judgement.difference, judgement.tolerance, finding))
     return finding
 
 

@@ -37,7 +37,7 @@ class TableIndex:
     empty: bool = True  # no amount at all (a table published empty)
     # worked out on first use (the table is frozen, so they never go stale)
     _panel_names: tuple[str, ...] | None = field(default=None, repr=False, compare=False)
-    _by_class: dict[tuple[str, str], list[tuple[str, Row]]] | None = field(default=None, repr=False, compare=False)
+    _by_class: dict[tuple[str, str], list[Row]] | None = field(default=None, repr=False, compare=False)
     _levels: dict[tuple[str | None, str], tuple[Row, ...]] = field(default_factory=dict, repr=False, compare=False)
 
     def panels(self, panel: str | None) -> list[str]:
@@ -66,7 +66,8 @@ class TableIndex:
         """The nearest rows below an absent code: its 款 rows, or its 项 rows where the 款 are absent too."""
         for p in self.panels(panel):
             if len(code) >= 3:  # only codes of the same 类 can lie below it
-                under = [r for c, r in self._class_codes().get((p, code[:3]), ()) if c.startswith(code) and c != code]
+                under = [r for r in self._class_codes().get((p, code[:3]), ())
+                         if r.code.startswith(code) and r.code != code]  # type: ignore[union-attr]
             else:
                 under = [r for (pp, c), r in self.by_code.items() if pp == p and c.startswith(code) and c != code]
             if under:
@@ -74,12 +75,12 @@ class TableIndex:
                 return [r for r in under if len(r.code) == shortest]
         return []
 
-    def _class_codes(self) -> dict[tuple[str, str], list[tuple[str, Row]]]:
-        """(panel, first three digits) → the coded rows of that 类, in table order."""
+    def _class_codes(self) -> dict[tuple[str, str], list[Row]]:
+        """(panel, first three digits) → the coded rows of that 类, in table order (a row's code is its key)."""
         if self._by_class is None:
             self._by_class = {}
             for (p, c), r in self.by_code.items():
-                self._by_class.setdefault((p, c[:3]), []).append((c, r))
+                self._by_class.setdefault((p, c[:3]), []).append(r)
         return self._by_class
 
     def rows_at(self, panel: str | None, level: str) -> list[Row]:
@@ -94,6 +95,10 @@ class TableIndex:
     def rows(self, panel: str | None) -> list[Row]:
         wanted = set(self.panels(panel))
         return [r for r in self.table.rows if r.panel in wanted]
+
+    def sheets(self) -> set[str]:
+        """The sheets the table's cells lie on (worked out when asked: only diagnosis asks)."""
+        return {cell.sheet for row in self.table.rows for cell in row.cells.values()}
 
     def column(self, row: Row, key: str | None) -> tuple[str | None, Cell | None]:
         """The cell of a row in a column; with no column given, the row's only amount column."""

@@ -53,11 +53,31 @@ class ConstPlan:
 Term = tuple[int, "RefPlan | ConstPlan"]  # (sign, term)
 
 
+RowTerm = tuple[int, str, bool]  # (sign, column, optional): a term "$" of the row's table, column named
+
+
 @dataclass(frozen=True, slots=True)
 class CheckPlan:
     left: tuple[Term, ...]
     op: str
     right: tuple[Term, ...]
+    # The commonest shape — every term the current row of one table, each naming its column (a row's total =
+    # Σ its parts): that table, and each side's terms as RowTerms. The engine then looks the row up once.
+    refs: bool = field(default=True, compare=False)  # the check refers to cells (not only to constants)
+    row_table: str | None = field(default=None, compare=False)
+    row_left: tuple[RowTerm, ...] = field(default=(), compare=False)
+    row_right: tuple[RowTerm, ...] = field(default=(), compare=False)
+
+    @classmethod
+    def of(cls, left: tuple[Term, ...], op: str, right: tuple[Term, ...]) -> CheckPlan:
+        """The plan, with its row shape where it has one."""
+        terms = [t for _, t in left + right]
+        refs = any(t.kind != "=" for t in terms)
+        if terms and all(t.kind == "$" and t.column is not None and t.table == terms[0].table for t in terms):
+            return cls(left, op, right, refs, terms[0].table,  # type: ignore[union-attr]
+                       tuple((s, t.column, t.optional) for s, t in left),  # type: ignore[union-attr]
+                       tuple((s, t.column, t.optional) for s, t in right))  # type: ignore[union-attr]
+        return cls(left, op, right, refs)
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +86,7 @@ class RulePlan:
     evaluation then meets, and reports, the same problem)."""
 
     instances: tuple[CheckPlan | None, ...]
+    tables: frozenset[str] = frozenset()  # every table the rule refers to (its cells lie there)
     dated: dict[int, Rule] = field(default_factory=dict, compare=False)  # a catalogue rule per catalogue year
 
     def for_year(self, rule: Rule, year: int) -> Rule:
@@ -109,11 +130,15 @@ def plan_pack(pack: RulePack, tables: TableSet) -> tuple[RulePlan, ...]:
 
     def check(c: Check) -> CheckPlan | None:
         try:
-            return CheckPlan(tuple(term(s, t) for s, t in c.left), c.op, tuple(term(s, t) for s, t in c.right))
+            return CheckPlan.of(tuple(term(s, t) for s, t in c.left), c.op, tuple(term(s, t) for s, t in c.right))
         except Exception:  # noqa: BLE001 - left to the full evaluation, which reports it as the rule's error
             return None
 
-    return tuple(RulePlan(tuple(check(inst.check) for inst in rule.instances)) for rule in pack.rules)
+    def tables_of(rule: Rule) -> frozenset[str]:
+        return frozenset([r.table for inst in rule.instances for r in inst.check.refs()]
+                         + [r.table for r in rule.iterate])
+
+    return tuple(RulePlan(tuple(check(inst.check) for inst in rule.instances), tables_of(rule)) for rule in pack.rules)
 
 
 _PLANS: dict[tuple[int, int], tuple[RulePack, TableSet, tuple[RulePlan, ...]]] = {}

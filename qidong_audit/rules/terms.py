@@ -10,18 +10,17 @@ operations in the same order (the quick one leaves out adding Decimal("0"), whic
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from decimal import Decimal
 
-from qidong_audit.model import Cell
+from qidong_audit.model import Cell, Row
 from qidong_audit.numbers import RoundingPolicy, half_unit
 from qidong_audit.rules.index import TableIndex
 from qidong_audit.rules.relation import Coef
 
 _ZERO = Decimal(0)
-# memo entries, compared by identity: a cell whose value is unknown; a blank that adds nothing to any sum
-_UNKNOWN: tuple = ("unknown",)
-_NO_TERM: tuple = ("blank",)
+# entries of `CellTerms.values`, compared by identity: a cell whose value is unknown; a blank that adds nothing
+UNKNOWN: tuple = ("unknown",)
+NO_TERM: tuple = ("blank",)
 
 
 class CellTerms:
@@ -29,57 +28,88 @@ class CellTerms:
     (what `Term` holds), and the relation coefficient. A cell takes part in several checks (its row's
     identity, the tree, cross-table checks); this works each out once.
 
+    `values` is what the quick route reads (engine `_Run.settle`, tree `check_tree`): per cell its value in 万元,
+    `NO_TERM` for a blank that adds nothing to a sum, or `UNKNOWN`. Half-widths and coefficients (`entries`)
+    only matter for a relation, which is built only when diagnosis asks for it.
+
     Keyed by the cell's identity: the cells belong to the table, which outlives the evaluation."""
 
-    __slots__ = ("_blank", "_coefs", "_terms", "_units", "_widths", "decimals", "factor", "index")
+    __slots__ = ("_blank", "_units", "_widths", "decimals", "entries", "factor", "index", "rows", "values")
 
     def __init__(self, ix: TableIndex):
         self.index = ix
         self.factor = ix.factor
         self.decimals = ix.table.decimals
-        self._terms: dict[int, tuple] = {}  # id(cell) → (value, half-width), _UNKNOWN or _NO_TERM
-        self._coefs: dict[int, dict[int, Coef]] = {1: {}, -1: {}}
+        self.values: dict[int, object] = {}  # id(cell) → value in 万元, NO_TERM or UNKNOWN
+        self.rows: dict[int, dict[str, object]] = {}  # id(row) → `row`
+        self.entries: dict[int, tuple] = {}  # id(cell) → `entry`
         # ∂diff/∂value of a cell on the left (+1) or right (−1) side, as the full evaluation computes it
         self._units = {1: 1 * ix.factor, -1: -1 * ix.factor}
         # A blank cell counts as 0·factor. Where that is Decimal("0") itself (万元, 亿元) it is left out of the sums:
         # they start at Decimal(0), their exponent never rises above 0 and they are never −0, so adding "0"
         # changes nothing. A zero like "0.0000" (a table in 元) lowers the exponent, so it is added as judge adds it.
         zero = _ZERO * ix.factor
-        self._blank = _NO_TERM if zero.as_tuple() == _ZERO.as_tuple() else (zero, zero)
+        self._blank = NO_TERM if zero.as_tuple() == _ZERO.as_tuple() else zero
         self._widths: dict[int, Decimal] = {}  # the cell's decimals → its half-width in 万元
+        self._fill()
 
-    def add(self, cells: Sequence[Cell], sign: int, side: int, values: list[Decimal], widths: list[Decimal],
-            coefs: list[Coef] | None) -> bool:
-        """Append each cell's signed value, half-width and (with `coefs`) coefficient, for a term with this
-        sign on the left (side +1) or right (side −1); False as soon as a cell's value is unknown."""
-        memo = self._terms
-        own = self._coefs[side * sign] if coefs is not None else None
-        for cell in cells:
-            key = id(cell)
-            term = memo.get(key)
-            if term is None:
-                term = memo[key] = self._term(cell)
-            if term is _UNKNOWN:
-                return False
-            if term is not _NO_TERM:
-                values.append(term[0] if sign == 1 else sign * term[0])  # 1·v is v: v is already at context precision
-                widths.append(term[1])
-            if own is not None:
-                coef = own.get(key)
-                if coef is None:
-                    coef = own[key] = Coef(cell, self._units[side * sign], self.decimals)
-                coefs.append(coef)  # type: ignore[union-attr]
-        return True
+    def _fill(self) -> None:
+        """Every cell of the table at once, in one loop: checks reach nearly all of them (the row identities
+        and the tree alone cover every amount cell), and working each out on first use cost a call per cell."""
+        values, rows, factor, blank = self.values, self.rows, self.factor, self._blank
+        for row in self.index.table.rows:
+            out: dict[str, object] = {}
+            for key, cell in row.cells.items():
+                if cell.unknown:
+                    v: object = UNKNOWN
+                elif cell.value is None:
+                    v = blank
+                else:
+                    v = cell.value * factor
+                out[key] = values[id(cell)] = v
+            rows[id(row)] = out
 
-    def _term(self, cell: Cell) -> tuple:
+    def value(self, cell: Cell) -> object:
+        """The entry of `values` for a cell that is not the table's own (callers look in `values` first)."""
         if cell.unknown:
-            return _UNKNOWN
-        if cell.value is None:
-            return self._blank
-        hw = self._widths.get(cell.decimals)
-        if hw is None:
-            hw = self._widths[cell.decimals] = half_unit(max(self.decimals, cell.decimals)) * self.factor
-        return cell.value * self.factor, hw
+            v: object = UNKNOWN
+        elif cell.value is None:
+            v = self._blank
+        else:
+            v = cell.value * self.factor
+        self.values[id(cell)] = v
+        return v
+
+    def row(self, row: Row) -> dict[str, object]:
+        """A row's cells as `values` entries by column key, in the row's order (callers look in `rows` first; this
+        is for a row that is not the table's own). A row takes part in its own identity, the tree and
+        cross-table checks: they look its cells up once."""
+        memo = self.values
+        out: dict[str, object] = {}
+        for key, cell in row.cells.items():
+            v = memo.get(id(cell))
+            out[key] = v if v is not None else self.value(cell)
+        self.rows[id(row)] = out
+        return out
+
+    def entry(self, cell: Cell) -> tuple:
+        """What a relation needs of a cell that enters a settled check (callers look in `entries` first):
+        its rounding half-width (None for a blank left out of the sums; a blank like "0.0000" has width
+        "0.0000", as `judge` counts it), and its coefficient on the left (+1) and on the right (−1)."""
+        v = self.values.get(id(cell))
+        if v is None:
+            v = self.value(cell)
+        if v is NO_TERM:
+            width = None
+        elif cell.value is None:
+            width = self._blank
+        else:
+            width = self._widths.get(cell.decimals)
+            if width is None:
+                width = self._widths[cell.decimals] = half_unit(max(self.decimals, cell.decimals)) * self.factor
+        e = self.entries[id(cell)] = (width, Coef(cell, self._units[1], self.decimals),
+                                      Coef(cell, self._units[-1], self.decimals))
+        return e
 
 
 def settles(policy: RoundingPolicy) -> bool:

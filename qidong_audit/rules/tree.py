@@ -6,13 +6,15 @@ A code's parent is its nearest present ancestor (a 项 whose 款 row is missing 
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from decimal import Decimal
+from functools import partial
 
 from qidong_audit.model import CellRef, Finding, Row, Severity, Verdict
 from qidong_audit.numbers import RoundingPolicy, Term, at_precision, fmt, half_unit, holds_exactly
 from qidong_audit.rules.index import TableIndex
-from qidong_audit.rules.relation import Coef, Relation
-from qidong_audit.rules.terms import CellTerms, settles
+from qidong_audit.rules.relation import Coef, Relation, RelationBlock, RelationLog
+from qidong_audit.rules.terms import NO_TERM, UNKNOWN, CellTerms, settles
 
 _TOTAL_KEYS = ("合计", "总计")
 _ZERO = Decimal(0)
@@ -25,7 +27,7 @@ def _parent(code: str, present: set[str]) -> str | None:
     return None
 
 
-def check_tree(rule, ix: TableIndex, policy: RoundingPolicy, path: str, relations: list[Relation] | None = None,
+def check_tree(rule, ix: TableIndex, policy: RoundingPolicy, path: str, relations: RelationLog | None = None,
                terms: CellTerms | None = None) -> list[Finding]:
     """Findings of the hierarchy checks of one table; `terms` may carry the workbook's memoised cell terms."""
     t = ix.table
@@ -46,6 +48,35 @@ def check_tree(rule, ix: TableIndex, policy: RoundingPolicy, path: str, relation
                 anchor=f"duplicate|{row.code}",
             )
         )
+    block = None
+    if relations is not None:
+        block = relations.block(partial(_walk, rule.id, ix, terms, policy), _relation, (ix,), TableIndex.sheets)
+    for parent, kids, what in _groups(ix):
+        if quick:
+            sums = _column_sums(terms, kids)
+            totals = terms.rows.get(id(parent)) or terms.row(parent)
+        for key, total_cell in parent.cells.items():
+            if quick:
+                # settled as `judge` would: Σ from Decimal(0) on each side, each 1·v (which is v)
+                total, part = totals[key], sums.get(key, _ZERO)
+                if total is not UNKNOWN and part is not UNKNOWN:
+                    diff = (_ZERO if total is NO_TERM else _ZERO + total) - part  # type: ignore[operator]
+                    if holds_exactly("=", diff):
+                        if block is not None:
+                            block.items.append(diff)
+                        continue
+            parts = [k.cells[key] for k in kids if key in k.cells]
+            before = len(block.items) if block is not None else 0
+            f = _judge(rule, ix, policy, path, parent, key, total_cell, parts, what, block)
+            if block is not None and len(block.items) == before:
+                block.items.append(None)  # no relation (a value unknown): the walk again must still meet it
+            if f is not None:
+                out.append(f)
+    return out
+
+
+def _groups(ix: TableIndex) -> Iterator[tuple[Row, list[Row], str]]:
+    """Each sum the tree checks — (parent row, its child rows, what they are) — panel by panel, in row order."""
     for panel in ix.panels(None):
         coded = {code: r for (p, code), r in ix.by_code.items() if p == panel}
         present = set(coded)
@@ -59,36 +90,59 @@ def check_tree(rule, ix: TableIndex, policy: RoundingPolicy, path: str, relation
                 groups.append((coded[parent_code], kids, "下级科目"))
         if totals and None in children:
             groups.append((totals[0], children[None], "各类"))
-        for parent, kids, what in sorted(groups, key=lambda g: g[0].row):
-            for key, total_cell in parent.cells.items():
-                parts = [k.cells[key] for k in kids if key in k.cells]
-                if quick and _settle(rule, ix, terms, policy, total_cell, parts, relations):
-                    continue
-                f = _judge(rule, ix, policy, path, parent, key, total_cell, parts, what, relations)
-                if f is not None:
-                    out.append(f)
-    return out
+        yield from sorted(groups, key=lambda g: g[0].row)
 
 
-def _settle(rule, ix: TableIndex, terms: CellTerms, policy: RoundingPolicy, total, parts, relations) -> bool:
-    """Settle a sum that holds exactly (recording its relation) and return True; return False, having changed
-    nothing, for every other one (`_judge` then judges it and writes the finding)."""
-    left: list[Decimal] = []
-    left_widths: list[Decimal] = []
-    values: list[Decimal] = []
+def _walk(rule_id: str, ix: TableIndex, terms: CellTerms, policy: RoundingPolicy):
+    """The sums `check_tree` evaluates, in its order, as the leading arguments of `_relation`."""
+    for parent, kids, _ in _groups(ix):
+        for key, total_cell in parent.cells.items():
+            yield rule_id, ix, terms, policy, total_cell, kids, key
+
+
+def _column_sums(terms: CellTerms, kids: list[Row]) -> dict[str, object]:
+    """Per column, the sum of the rows' cells from Decimal(0) in row order (blanks that add nothing left out),
+    or UNKNOWN where one of them is unknown: every column's right side at once, as `judge` would sum it."""
+    sums: dict[str, object] = {}
+    rows = terms.rows
+    for kid in kids:
+        values = rows.get(id(kid))
+        if values is None:
+            values = terms.row(kid)
+        for key, v in values.items():
+            if v is NO_TERM:
+                continue
+            if v is UNKNOWN:
+                sums[key] = UNKNOWN
+                continue
+            s = sums.get(key, _ZERO)
+            if s is not UNKNOWN:
+                sums[key] = s + v  # type: ignore[operator]
+    return sums
+
+
+def _relation(rule_id: str, ix: TableIndex, terms: CellTerms, policy: RoundingPolicy, total, kids: list[Row],
+              key: str, diff: Decimal, wanted=None) -> Relation | None:
+    """The relation of a sum settled with this difference, as `_judge` would record it; None, with nothing
+    built, when `wanted` picks none of its cells."""
+    parts = [k.cells[key] for k in kids if key in k.cells]
+    if wanted is not None and not wanted(total) and not any(wanted(c) for c in parts):
+        return None
+    entries = terms.entries
+    e = entries.get(id(total)) or terms.entry(total)
+    left_widths = [e[0]] if e[0] is not None else []
+    coefs: list[Coef] = [e[1]]
     widths: list[Decimal] = []
-    coefs: list[Coef] | None = [] if relations is not None else None
-    if not terms.add([total], 1, 1, left, left_widths, coefs) or not terms.add(parts, 1, -1, values, widths, coefs):
-        return False
-    diff = sum(left, _ZERO) - sum(values, _ZERO)  # as `judge` sums: Σ from Decimal(0), each 1·v (which is v)
-    if not holds_exactly("=", diff):
-        return False
-    if relations is not None:
-        relations.append(Relation(rule.id, "=", tuple(coefs), diff, policy.tolerance_for(left_widths, widths, ix.factor), None))
-    return True
+    for cell in parts:
+        e = entries.get(id(cell)) or terms.entry(cell)
+        if e[0] is not None:
+            widths.append(e[0])
+        coefs.append(e[2])
+    return Relation(rule_id, "=", tuple(coefs), diff, policy.tolerance_for(left_widths, widths, ix.factor), None)
 
 
-def _judge(rule, ix: TableIndex, policy, path, parent: Row, key: str, total, parts, what: str, relations=None) -> Finding | None:
+def _judge(rule, ix: TableIndex, policy, path, parent: Row, key: str, total, parts, what: str,
+           relations: RelationBlock | None = None) -> Finding | None:
     t = ix.table
     dec = t.decimals
 
@@ -113,7 +167,7 @@ def _judge(rule, ix: TableIndex, policy, path, parent: Row, key: str, total, par
     finding = None if j.verdict is Verdict.OK else _finding(rule, ix, parent, key, total, parts, what, j, path)
     if relations is not None:
         coefs = (Coef(total, ix.factor, t.decimals),) + tuple(Coef(c, -ix.factor, t.decimals) for c in parts)
-        relations.append(Relation(rule.id, "=", coefs, j.difference, j.tolerance, finding))
+        relations.add(Relation(rule.id, "=", coefs, j.difference, j.tolerance, finding))
     return finding
 
 
