@@ -421,6 +421,66 @@ def _panels(layout: Layout) -> list[_Panel]:
     return out
 
 
+class _RowNames:
+    """Each panel row's name (label, code, kind, key, level), remembered per form.
+
+    Rows are named from their label and code cells alone — plus, in split 类/款/项 columns, the 类 and 款 above
+    (_CodeState) — and the same rows ("行政运行" under 2010101, "合计") recur in a workbook's tables and in every
+    department's workbook of a county. Rows whose naming cells are all text (or blank) are remembered, keyed by
+    those texts and the 类/款 above; a number in a naming cell (1 == 1.0 == True, yet they read differently) is
+    worked out every time."""
+
+    __slots__ = ("_class_code", "_cols", "_forms", "_known", "_panels", "_spec", "_states", "_tables")
+
+    def __init__(self, spec: TableSpec, panel_names: list[str], panels: list[_Panel], states: dict[int, _CodeState],
+                 tables: TableSet, class_code) -> None:
+        self._spec, self._tables, self._class_code, self._states = spec, tables, class_code, states
+        self._panels = [(name, panels[p].keys) for p, name in enumerate(panel_names)]
+        self._cols = [tuple(col for col, _role in keys) for _name, keys in self._panels]
+        # what naming reads besides the texts: the panel, and the role of each naming column in order
+        self._forms = [(name, tuple(role for _col, role in keys)) for name, keys in self._panels]
+        self._known = _names_memo(spec, tables, class_code)
+
+    def of(self, p: int, raw: list[object], width: int) -> tuple[str, bool, str | None, str, str, str | None]:
+        """(label, whether a code is printed, code, kind, key, level): the code as kept (a malformed code is
+        printed, and names the row, but is not kept)."""
+        state = self._states[p]
+        texts = []
+        for col in self._cols[p]:
+            v = raw[col] if col < width else None
+            if v is not None and (v.__class__ is not str or len(v) > SHORT_TEXT):
+                return self._work_out(p, raw, state)
+            texts.append(v)
+        seen = (self._forms[p], tuple(texts), state.lei, state.kuan)
+        hit = self._known.get(seen)
+        if hit is None:
+            if len(self._known) >= _MAX_NAMES:
+                self._known.clear()
+            named = self._work_out(p, raw, state)
+            hit = self._known[seen] = (named, state.lei, state.kuan)
+        named, state.lei, state.kuan = hit
+        return named
+
+    def _work_out(self, p: int, raw: list[object], state: _CodeState) -> tuple[str, bool, str | None, str, str, str | None]:
+        pname, keys = self._panels[p]
+        label, printed = _row_name(raw, keys, state)
+        kind, key, level, code = _row_identity(self._spec, pname, label, printed, self._tables, self._class_code)
+        return label, printed is not None, code, kind, key, level
+
+
+_NAMES: dict[tuple[int, int, int], tuple[object, object, object, dict]] = {}
+_MAX_NAMES = 16384  # distinct rows remembered per table and pack; the memo starts over beyond that
+
+
+def _names_memo(spec: TableSpec, tables: TableSet, class_code) -> dict:
+    """The remembered row names of one table of one pack with one catalogue (whose 类 names name 总表 rows)."""
+    ident = (id(spec), id(tables), id(class_code))
+    slot = _NAMES.get(ident)
+    if slot is None or slot[0] is not spec or slot[1] is not tables or slot[2] is not class_code:
+        slot = _NAMES[ident] = (spec, tables, class_code, {})
+    return slot[3]
+
+
 _BLANK = parse_amount(None)
 
 
@@ -453,6 +513,7 @@ def build_rows(
     uncached = meta.formula_without_value if meta is not None else set()
     read = amounts.cell
     panels = _panels(layout)  # once, not per row
+    names_of = _RowNames(spec, layout.panel_names, panels, states, tables, class_code).of
     names = list(enumerate(layout.panel_names))
     keep_empty = spec.single_row
     for r in data_rows:
@@ -467,9 +528,9 @@ def build_rows(
             amount_panel = _absorb(panels, p, r, merge_end, absorbed) if r in merged_rows else p
             if unmerged and amount_panel == p:
                 amount_panel = _absorb_unmerged(panels, p, raw, absorbed)
-            label, code = _row_name(raw, panels[p].keys, states[p])
+            label, coded, code, kind, row_key, level = names_of(p, raw, width)
             amount_cols = panels[amount_panel].amounts
-            named = label or code is not None or keep_empty
+            named = label or coded or keep_empty
             if not named and all(col >= width or raw[col] is None for col, _key, _letters in amount_cols):
                 continue  # nothing in this panel's part of the row: no row, and no cell to build or report
             cells: dict[str, Cell] = {}
@@ -489,7 +550,7 @@ def build_rows(
                 if parsed.value is not None:
                     valued = True
             if named or valued:
-                out.append(_make_row(spec, pname, p, r, label, code, cells, tables, class_code, seen_labels, last_plain))
+                out.append(_make_row(pname, p, r, label, code, kind, row_key, level, cells, seen_labels, last_plain))
     if spec.class_rows_before:
         out = _mark_class_rows(out, tables.canon(spec.class_rows_before))
     return out, bad
@@ -624,7 +685,8 @@ def _label_parts(label: str) -> tuple[str, str]:
     return kind, strip_ordinal(n) if n else ""
 
 
-def _make_row(spec, pname, p, r, label, code, cells, tables, class_code, seen_labels, last_plain) -> Row:
+def _row_identity(spec, pname, label, code, tables, class_code) -> tuple[str, str, str | None, str | None]:
+    """(kind, key, level, code) of a row named `label` and `code`: what it is, before its key is qualified."""
     kind, bare = _label_parts(label)
     key = tables.canon(bare) if bare else (code or "")
     level = None
@@ -641,6 +703,12 @@ def _make_row(spec, pname, p, r, label, code, cells, tables, class_code, seen_la
             code, level = found, "类"
     if code is None and key in TOTAL_LABELS:
         kind = "total"
+    return kind, key, level, code
+
+
+def _make_row(pname, p, r, label, code, kind, key, level, cells, seen_labels, last_plain) -> Row:
+    """The row, its key qualified by the plain row above when the label repeats in the panel (小计 under each
+    group): the one part of naming a row that depends on the rows before it."""
     counts = seen_labels[p]
     if key and kind != "subset":
         if key in counts:

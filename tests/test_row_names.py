@@ -1,0 +1,87 @@
+"""Row names remembered between tables and files of one form (recognise/layout.py `_RowNames`) are the names
+the rows would be given afresh: every code style, both layouts, with planted labels, in any order of files."""
+
+from __future__ import annotations
+
+import pytest
+
+from fixtures.builders import CODE_STYLES, clean_dataset, write_central, write_shanghai
+from qidong_audit.io import read_workbook
+from qidong_audit.recognise import layout, recognise
+from tests.conftest import JS03_MERGES, js03, write_xlsx
+
+
+def _rows(path) -> list[tuple]:
+    rec = recognise(read_workbook(path))
+    return [(t.table_id, r.panel, r.key, r.label, r.code, r.level, r.kind, r.row, tuple(r.cells))
+            for t in rec.tables for r in t.rows]
+
+
+@pytest.fixture()
+def workbooks(tmp_path):
+    out = []
+    for i, style in enumerate(CODE_STYLES):
+        for writer in (write_central, write_shanghai):
+            path = tmp_path / f"{writer.__name__}-{style}.xlsx"
+            writer(clean_dataset(i, department=f"第{i}局", state_capital=i % 2 == 0), path, code_style=style,
+                   total_first=bool(i % 2))
+            out.append(path)
+    return out
+
+
+def test_remembered_names_are_the_names_worked_out(workbooks):
+    fresh = {}
+    for path in workbooks:  # each worked out with nothing remembered
+        layout._NAMES.clear()
+        fresh[path] = _rows(path)
+    layout._NAMES.clear()
+    for path in workbooks + workbooks[::-1]:  # then one after another, each from what the others left
+        assert _rows(path) == fresh[path], path.name
+    assert any(layout._NAMES.values()), "text-only rows were remembered"
+
+
+def test_numbers_in_naming_cells_are_never_remembered(workbooks):
+    layout._NAMES.clear()
+    numeric = next(p for p in workbooks if "split_numeric" in p.name)
+    _rows(numeric)
+    for _spec, _tables, _codes, known in layout._NAMES.values():
+        for (_form, texts, _lei, _kuan) in known:
+            assert all(t is None or isinstance(t, str) for t in texts)
+
+
+def test_a_code_printed_once_per_group_names_each_row_under_its_own_class(tmp_path):
+    """类 and 款 printed only on a group's first row: "01 01 行政运行" reads the same under 201 and 208, and each
+    must keep its own class."""
+    rows = [
+        ["201", None, None, "一般公共服务支出", "3.00", "3.00", None, None, None, None],
+        [None, "01", None, "人大事务", "3.00", "3.00", None, None, None, None],
+        [None, None, "01", "行政运行", "3.00", "3.00", None, None, None, None],
+        ["208", None, None, "社会保障和就业支出", "5.00", "5.00", None, None, None, None],
+        [None, "01", None, "人力资源和社会保障管理事务", "5.00", "5.00", None, None, None, None],
+        [None, None, "01", "行政运行", "5.00", "5.00", None, None, None, None],
+        [None, None, None, "合计", "8.00", "8.00", None, None, None, None],
+    ]
+    path = write_xlsx(tmp_path / "c.xlsx", {"支出": js03(rows)}, {"支出": JS03_MERGES})
+    _codes_as_text(path, "支出", len(rows))
+    layout._NAMES.clear()
+    first = _rows(path)
+    again = _rows(path)  # now from what the first read remembered
+    assert first == again
+    assert [(r[4], r[3]) for r in first if r[4]] == [  # (code, label)
+        ("201", "一般公共服务支出"), ("20101", "人大事务"), ("2010101", "行政运行"),
+        ("208", "社会保障和就业支出"), ("20801", "人力资源和社会保障管理事务"), ("2080101", "行政运行"),
+    ]
+
+
+def _codes_as_text(path, sheet: str, count: int) -> None:
+    """Write the 类/款/项 cells as text, as most templates print them (write_xlsx makes "201" a number, and a
+    number in a naming cell is never remembered)."""
+    import openpyxl
+
+    wb = openpyxl.load_workbook(path)
+    ws = wb[sheet]
+    for row in ws.iter_rows(min_row=8, max_row=7 + count, max_col=3):
+        for cell in row:
+            if cell.value is not None:
+                cell.value = f"{int(cell.value):0{3 if cell.column == 1 else 2}d}"
+    wb.save(path)
