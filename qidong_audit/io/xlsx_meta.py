@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from posixpath import join, normpath
 
@@ -85,7 +85,18 @@ def format_decimals(code: str) -> int | None:
     return len(m.group(1)) if m else 0
 
 
-def _style_decimals(zf: zipfile.ZipFile, names: set[str]) -> list[int | None]:
+class _Parts:
+    """Reads parts of `zf` by name, taking those already read whole from `whole`."""
+
+    def __init__(self, zf: zipfile.ZipFile, whole: Mapping[str, bytes]) -> None:
+        self._zf, self._whole = zf, whole
+
+    def read(self, name: str) -> bytes:
+        data = self._whole.get(name)
+        return self._zf.read(name) if data is None else data
+
+
+def _style_decimals(zf: zipfile.ZipFile | _Parts, names: set[str]) -> list[int | None]:
     if "xl/styles.xml" not in names:
         return []
     xml = zf.read("xl/styles.xml").decode("utf-8", "replace")
@@ -106,7 +117,7 @@ def _style_decimals(zf: zipfile.ZipFile, names: set[str]) -> list[int | None]:
     return out
 
 
-def sheet_paths(zf: zipfile.ZipFile, names: set[str]) -> dict[str, str]:
+def sheet_paths(zf: zipfile.ZipFile | _Parts, names: set[str]) -> dict[str, str]:
     """Sheet name → part name inside the zip."""
     if "xl/workbook.xml" not in names:
         return {}
@@ -129,16 +140,18 @@ def _unescape(s: str) -> str:
     return s.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", '"').replace("&apos;", "'").replace("&amp;", "&")
 
 
-def scan(zf: zipfile.ZipFile, max_cells: int) -> dict[str, SheetMeta]:
+def scan(zf: zipfile.ZipFile, max_cells: int, whole: Mapping[str, bytes] | None = None) -> dict[str, SheetMeta]:
     """Every sheet's metadata. Raises ReadError when the sheets would span more than max_cells rows × columns
-    (in total), before calamine is asked to allocate them."""
+    (in total), before calamine is asked to allocate them. `whole`: parts already read from `zf` (bounds.check_zip
+    returns them), used instead of inflating them again."""
+    parts = _Parts(zf, whole or {})
     names = set(zf.namelist())
-    styles = _style_decimals(zf, names)
+    styles = _style_decimals(parts, names)
     shown = {str(i).encode(): d for i, d in enumerate(styles) if d is not None}
     out: dict[str, SheetMeta] = {}
     total = 0
-    for sheet, path in sheet_paths(zf, names).items():
-        xml = zf.read(path)
+    for sheet, path in sheet_paths(parts, names).items():
+        xml = parts.read(path)
         meta = SheetMeta()
         rows, cols = _extent(xml, sheet, max_cells - total, meta, shown)
         total += rows * cols
