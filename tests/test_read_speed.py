@@ -134,3 +134,18 @@ def test_sniffing_a_zip_still_names_what_is_wrong(data, message):
         workbook._read("x.xlsx", data, Limits())
     with pytest.raises(ReadError, match=message):
         workbook.sniff(data[:512], data)
+
+
+# ── Prefixed cell tags ───────────────────────────────────────────────────────────────────────────────────────
+
+@pytest.mark.parametrize("cells", [
+    '<x:c\nr="A1"><x:v>1</x:v></x:c\n><x:c\nr="XFD1048576"><x:v>2</x:v></x:c\n>',  # "</x:c\n>" is well-formed
+    '<x:c\tr="A1"/><x:c\tr="XFD1048576"/>',
+])
+def test_prefixed_cells_are_counted_whatever_follows_the_tag_name(cells):
+    # Looking for prefixed tags as ":c " or ":c>" missed these: the cells went uncounted, and in the first case
+    # calamine allocated the whole grid and the reading process died of it. Now the extent check names the problem.
+    xml = (f'<?xml version="1.0"?><x:worksheet xmlns:x="{NS}"><x:sheetData><x:row r="1">{cells}</x:row>'
+           '</x:sheetData></x:worksheet>')
+    with pytest.raises(ReadError, match="过大：至少 1,048,576 行 × 16,384 列"):
+        workbook._read("x.xlsx", xlsx_bytes({"S": xml}), Limits())

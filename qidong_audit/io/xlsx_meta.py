@@ -32,6 +32,7 @@ _CELL_TAG = re.compile(rb"<(?:\w+:)?c[\s/>]")
 _CELL_TAG_PLAIN = re.compile(rb"<c[\s/>]")
 _CELL_REF = re.compile(rb'<(?:\w+:)?c\s+r="([A-Za-z]*)(\d{0,12})"(?:[^>]*?\ss="(\d+)")?')
 _CELL_REF_PLAIN = re.compile(rb'<c\s+r="([A-Za-z]*)(\d{0,12})"(?:[^>]*?\ss="(\d+)")?')
+_PREFIXED_CELL = re.compile(rb":c[\s/>]")  # also "<x:c/>" and "<x:c\tr=…" (a search from the rare ":" is cheap)
 _HIDDEN_ROW = re.compile(rb'<(?:\w+:)?row\s([^>]*?\bhidden="(?:1|true)"[^>]*)>')
 _FORMULA = re.compile(rb"<(?:\w+:)?f[\s/>]")
 _ERROR_TYPE = re.compile(rb'\st="e"')
@@ -186,7 +187,7 @@ def _extent(xml: bytes, sheet: str, budget: int, meta: SheetMeta, shown: dict[by
 
     The fast path reads the address of cells written `<c r="B7" …>` (r first, as the schema orders it); a
     sheet with any other cell is laid out again tag by tag, like calamine does."""
-    prefixed = b":c " in xml or b":c>" in xml
+    prefixed = _PREFIXED_CELL.search(xml) is not None
     tag, ref = (_CELL_TAG, _CELL_REF) if prefixed else (_CELL_TAG_PLAIN, _CELL_REF_PLAIN)
     rows = cols = cells = addressed = 0
     col_of: dict[bytes, int] = {}
