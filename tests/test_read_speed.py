@@ -6,13 +6,16 @@
 - xlsx_meta._extent reads each cell with one regex match and works out rows, columns and decimals in bulk; it
   is held to the answers (extent, message, decimals in order) of the straightforward version kept here, on
   drawn sheets and written-out odd cells, with chunks small enough to cut between cells.
+- The file is read by the size stat gave, and still whole (and still refused past the limit) when it grew.
 """
 
 from __future__ import annotations
 
 import io
+import os
 import re
 import zipfile
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -313,3 +316,34 @@ def test_a_cell_tag_inside_another_is_still_counted():
     xml = _sheet('<row r="1"><c r="A1" <c r="XFD1048576" s="1"/></row>')
     with pytest.raises(ReadError, match="过大"):
         workbook._read("x.xlsx", xlsx_bytes({"S": xml}), Limits())
+
+
+# ── Reading the file ─────────────────────────────────────────────────────────────────────────────────────────
+
+class _StatSays(type(Path())):
+    """A path whose stat() reports `size` bytes: a file that grew after stat, or a /proc file (size 0)."""
+
+    size = 0
+
+    def stat(self, *args, **kwargs):
+        real = super().stat(*args, **kwargs)
+        return os.stat_result((real.st_mode, real.st_ino, real.st_dev, real.st_nlink, real.st_uid, real.st_gid,
+                               self.size, real.st_atime, real.st_mtime, real.st_ctime))
+
+
+@pytest.mark.parametrize("said", [0, 1, 999, 1000, 1001, 5000])
+def test_the_file_is_read_whole_whatever_stat_said(tmp_path, said):
+    path = tmp_path / "f.xlsx"
+    path.write_bytes(bytes(range(250)) * 4)
+    p = _StatSays(path)
+    p.size = said
+    assert workbook._file_bytes(p, Limits()) == path.read_bytes()
+
+
+def test_a_file_that_grew_past_the_limit_after_stat_is_refused(tmp_path):
+    path = tmp_path / "f.xlsx"
+    path.write_bytes(b"x" * (2 * 1024 * 1024))
+    p = _StatSays(path)
+    p.size = 10
+    with pytest.raises(ReadError, match="文件过大"):
+        workbook._file_bytes(p, Limits(max_file_bytes=1024 * 1024))

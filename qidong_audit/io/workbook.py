@@ -147,7 +147,11 @@ def _file_bytes(p: Path, limits: Limits) -> bytes:
                 "可用环境变量 QIDONG_AUDIT_MAX_FILE_MB 调整）"
             )
         with p.open("rb") as fh:
-            data = fh.read(limits.max_file_bytes + 1)
+            # As many bytes as stat said, and one more to notice growth: asking for the whole limit at once would
+            # have Python allocate (and give back) max_file_bytes for every file, however small.
+            data = fh.read(info.st_size + 1)
+            if len(data) > info.st_size:  # it grew since stat (or stat cannot tell, as for /proc files): read on
+                data += fh.read(limits.max_file_bytes + 1 - len(data))
     except FileNotFoundError:
         raise ReadError("文件不存在") from None
     except IsADirectoryError:
