@@ -12,6 +12,7 @@ from qidong_audit.io.limits import MiB, Limits, ReadError
 
 _MAX_MEMBERS = 10_000  # a real workbook has tens of parts; a zip of a million empty parts is an attack
 _PROLOG = 64 * 1024  # a DOCTYPE can only come before the root element
+_KEEP = 16 * 1024 * 1024  # whole parts handed on to the scan: bounded, however many small parts a zip holds
 _DOCTYPE = re.compile(rb"<!(?:DOCTYPE|ENTITY)", re.I)
 _UNIQUE_COUNT = re.compile(rb'<(?:\w+:)?sst\b[^>]*?\suniqueCount="(\d+)"')
 _ODS_TAG = re.compile(rb"<(/?)table:(table-row|table-cell|covered-table-cell|table)(?=[\s/>])([^>]*?)(/?)>")
@@ -20,8 +21,12 @@ _ODS_COLS = re.compile(rb'number-columns-repeated="(\d+)"')
 _ODS_NAME = re.compile(rb'table:name="([^"]*)"')
 
 
-def check_zip(zf: zipfile.ZipFile, fmt: str, limits: Limits) -> None:
-    """Raise ReadError when the container is too large, too compressed, encrypted or malicious."""
+def check_zip(zf: zipfile.ZipFile, fmt: str, limits: Limits) -> dict[str, bytes]:
+    """Raise ReadError when the container is too large, too compressed, encrypted or malicious.
+
+    Returns the XML parts this check happened to read whole (those shorter than the prolog it reads anyway, by
+    name, at most _KEEP bytes in all), so that xlsx_meta.scan does not inflate them a second time: in a standard
+    workbook that is every part the scan needs. Only xlsx keeps them; nothing else reads them again."""
     infos = zf.infolist()
     if len(infos) > _MAX_MEMBERS:
         raise ReadError(f"zip 中有 {len(infos):,} 个部件（上限 {_MAX_MEMBERS:,}），不是正常的工作簿")
@@ -36,16 +41,24 @@ def check_zip(zf: zipfile.ZipFile, fmt: str, limits: Limits) -> None:
             raise ReadError(f"压缩比异常（{i.filename} 解压后放大 {i.file_size // max(i.compress_size, 1)} 倍），疑似压缩炸弹")
     if any(i.flag_bits & 0x1 for i in infos):
         raise ReadError("工作簿已加密（设有打开密码），无法读取")
+    whole: dict[str, bytes] = {}
+    room = _KEEP if fmt == "xlsx" else 0
     for i in infos:
         if i.filename.lower().endswith((".xml", ".rels", ".vml")):
             with zf.open(i) as fh:
                 head = fh.read(_PROLOG)
-            if _DOCTYPE.search(head):
+            if b"!" in head and _DOCTYPE.search(head):  # "!" is rare in a part: memchr skips most parts at once
                 raise ReadError(f"{i.filename} 含有 DTD/实体声明（可能是“XML 炸弹”），工作簿不会这样写，拒绝读取")
             if i.filename == "xl/sharedStrings.xml":
                 _check_shared_strings(head, i.file_size)
+            # Shorter than asked for: the read reached the end of the part (and checked its CRC), so `head` is
+            # exactly what zf.read would return — if this entry is the one zf.read picks for a repeated name.
+            if len(head) < _PROLOG and len(head) <= room and zf.getinfo(i.filename) is i:
+                whole[i.filename] = head
+                room -= len(head)
     if fmt == "ods" and "content.xml" in zf.namelist():
         _check_ods_extent(zf.read("content.xml"), limits.max_cells)
+    return whole
 
 
 def _check_shared_strings(head: bytes, size: int) -> None:

@@ -54,18 +54,8 @@ class RawWorkbook:
 def sniff(head: bytes, data: bytes) -> str:
     """Name the container format from the bytes themselves."""
     if head.startswith(_ZIP):
-        try:
-            with zipfile.ZipFile(io.BytesIO(data)) as zf:
-                names = set(zf.namelist())
-                if "mimetype" in names and zf.read("mimetype").startswith(b"application/vnd.oasis.opendocument.spreadsheet"):
-                    return "ods"
-                if "xl/workbook.bin" in names:
-                    return "xlsb"
-                if "xl/workbook.xml" in names:
-                    return "xlsx"
-        except _ZIP_ERRORS:
-            raise ReadError("文件已损坏：不是有效的 xlsx（zip）文件") from None
-        raise ReadError("zip 文件中没有工作簿（不是 xlsx/ods 文件）")
+        with _open_zip(data) as zf:
+            return _zip_format(zf)
     if head.startswith(_OLE2):
         return "xls"
     if head.startswith(b"%PDF-"):
@@ -80,6 +70,29 @@ def sniff(head: bytes, data: bytes) -> str:
     if b"\x00" not in head or head.startswith((b"\xff\xfe", b"\xfe\xff")):
         return "text"
     raise ReadError("无法识别的文件格式：不是 xlsx/xlsm/xls/xlsb/ods 工作簿，也不是网页、XML 或 CSV 表格")
+
+
+def _open_zip(data: bytes) -> zipfile.ZipFile:
+    """The zip behind an xlsx/xlsb/ods; a ReadError when its directory cannot be read."""
+    try:
+        return zipfile.ZipFile(io.BytesIO(data))
+    except _ZIP_ERRORS:
+        raise ReadError("文件已损坏：不是有效的 xlsx（zip）文件") from None
+
+
+def _zip_format(zf: zipfile.ZipFile) -> str:
+    """"ods", "xlsb" or "xlsx", from the parts the zip holds."""
+    try:
+        names = set(zf.namelist())
+        if "mimetype" in names and zf.read("mimetype").startswith(b"application/vnd.oasis.opendocument.spreadsheet"):
+            return "ods"
+        if "xl/workbook.bin" in names:
+            return "xlsb"
+        if "xl/workbook.xml" in names:
+            return "xlsx"
+    except _ZIP_ERRORS:
+        raise ReadError("文件已损坏：不是有效的 xlsx（zip）文件") from None
+    raise ReadError("zip 文件中没有工作簿（不是 xlsx/ods 文件）")
 
 
 def read_workbook(path: str | Path, limits: Limits | None = None) -> RawWorkbook:
@@ -134,7 +147,11 @@ def _file_bytes(p: Path, limits: Limits) -> bytes:
                 "可用环境变量 QIDONG_AUDIT_MAX_FILE_MB 调整）"
             )
         with p.open("rb") as fh:
-            data = fh.read(limits.max_file_bytes + 1)
+            # As many bytes as stat said, and one more to notice growth: asking for the whole limit at once would
+            # have Python allocate (and give back) max_file_bytes for every file, however small.
+            data = fh.read(info.st_size + 1)
+            if len(data) > info.st_size:  # it grew since stat (or stat cannot tell, as for /proc files): read on
+                data += fh.read(limits.max_file_bytes + 1 - len(data))
     except FileNotFoundError:
         raise ReadError("文件不存在") from None
     except IsADirectoryError:
@@ -147,14 +164,17 @@ def _file_bytes(p: Path, limits: Limits) -> bytes:
 
 
 def _read(path: str, data: bytes, limits: Limits) -> RawWorkbook:
-    fmt = sniff(data[:512], data)
+    metas: dict[str, SheetMeta] = {}
+    if data.startswith(_ZIP):  # the one ZipFile serves the sniff, the container checks and the scan
+        with _open_zip(data) as zf:
+            fmt = _zip_format(zf)
+            metas = _check_zip(zf, fmt, limits)
+    else:
+        fmt = sniff(data[:512], data)
     if fmt in ("html", "spreadsheetml", "text"):
         return _read_textual(path, fmt, data, Path(path).stem, limits)
     if fmt == "pdf":
         return _read_pdf(path, data)
-    metas: dict[str, SheetMeta] = {}
-    if fmt in ("xlsx", "ods", "xlsb"):
-        metas = _check_zip(data, fmt, limits)
     if fmt == "xls" and _looks_encrypted(data):
         raise ReadError("工作簿已加密（设有打开密码），无法读取")
     try:
@@ -187,12 +207,11 @@ def _read(path: str, data: bytes, limits: Limits) -> RawWorkbook:
     return RawWorkbook(path, fmt, sheets)
 
 
-def _check_zip(data: bytes, fmt: str, limits: Limits) -> dict[str, SheetMeta]:
+def _check_zip(zf: zipfile.ZipFile, fmt: str, limits: Limits) -> dict[str, SheetMeta]:
     """Refuse zip bombs before anything is decompressed; scan xlsx sheet XML for what calamine hides."""
     try:
-        with zipfile.ZipFile(io.BytesIO(data)) as zf:
-            check_zip(zf, fmt, limits)
-            return scan(zf, limits.max_cells) if fmt == "xlsx" else {}
+        whole = check_zip(zf, fmt, limits)
+        return scan(zf, limits.max_cells, whole) if fmt == "xlsx" else {}
     except ReadError:
         raise
     except _ZIP_ERRORS as exc:
