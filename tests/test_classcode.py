@@ -89,3 +89,17 @@ def test_cache_off_compiles_as_dataclasses_does(tmp_path):
     result = _probe("off")
     assert result["equal"] and result["frozen"] and result["texts"] == 0
     assert result["repr"] == "CellRef(sheet='表', cell='B7', value='1.00', role='total')"
+
+
+def test_the_command_line_writes_the_cache_as_it_leaves(tmp_path):
+    """The CLI ends without tearing the interpreter down (cli._leave); the atexit handler that writes new
+    entries still runs, and the report on stdout arrives whole."""
+    import json
+
+    folder = tmp_path / "cache"
+    env = {**os.environ, "QIDONG_AUDIT_CACHE_DIR": str(folder), "PYTHONPATH": str(ROOT)}
+    out = subprocess.run([sys.executable, "-m", "qidong_audit", "check", "-f", "json", "-q"], env=env,
+                         capture_output=True, text=True)
+    assert out.returncode == 1, out.stderr  # the bundled sample has errors
+    assert json.loads(out.stdout)["summary"]["errors"] > 0
+    assert _entries(folder), "the compiled texts were written at exit"

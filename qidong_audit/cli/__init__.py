@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 import threading
 from typing import Annotated
@@ -73,4 +74,31 @@ def main() -> None:
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGINT, interrupted)
     command = sys.argv[1] if len(sys.argv) > 1 else None
-    build_app(command if command in COMMANDS else None)()
+    try:
+        build_app(command if command in COMMANDS else None)()
+    except SystemExit as done:  # how Typer ends every run, with its exit code
+        _leave(done.code)
+    _leave(0)
+
+
+def _leave(code: object) -> None:
+    """End the process as SystemExit(code) would, without tearing the interpreter down: freeing every module and
+    object one by one took ≈14 ms, a tenth of a one-workbook `check`, to no use at the end of a command. What a
+    normal exit does that matters here is done first: the atexit handlers run (the data cache writes new entries
+    there) and both streams are flushed. Files the command wrote were closed by the code that wrote them."""
+    import atexit
+
+    atexit._run_exitfuncs()
+    if code is None:
+        status = 0
+    elif isinstance(code, int):
+        status = code & 0xFF
+    else:  # SystemExit("message"): Python prints it and exits 1
+        sys.stderr.write(f"{code}\n")
+        status = 1
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):  # a reader that went away (`| head`), a closed stream: as Python does
+            status = 120
+    os._exit(status)
