@@ -230,29 +230,31 @@ class _Run:
         values = terms.rows.get(id(row))
         if values is None:
             values = terms.row(row)
-        left = right = _ZERO
-        for sign, column, optional in check.row_left:
-            v = values.get(column)
-            if v is None:
-                if optional:
-                    continue
-                return None
-            if v is UNKNOWN:
-                return False
-            if v is not NO_TERM:
-                left = left + (v if sign == 1 else sign * v)  # type: ignore[operator]
-        for sign, column, optional in check.row_right:
-            v = values.get(column)
-            if v is None:
-                if optional:
-                    continue
-                return None
-            if v is UNKNOWN:
-                return False
-            if v is not NO_TERM:
-                right = right + (v if sign == 1 else sign * v)  # type: ignore[operator]
+        left = _row_side(values, check.row_left)
+        if left is None or left is False:
+            return left
+        right = _row_side(values, check.row_right)
+        if right is None or right is False:
+            return right
         diff = left - right
         return diff if holds_exactly(check.op, diff) else False
+
+
+def _row_side(values: dict, terms: tuple) -> Decimal | bool | None:
+    """One side of a row-shaped check (`_settle_row`): its sum; None where the row lacks a column the side needs,
+    False where one of its values is unknown."""
+    acc = _ZERO
+    for sign, column, optional in terms:
+        v = values.get(column)
+        if v is None:
+            if optional:
+                continue
+            return None
+        if v is UNKNOWN:
+            return False
+        if v is not NO_TERM:
+            acc = acc + (v if sign == 1 else sign * v)  # type: ignore[operator]
+    return acc
 
 
 class _Builder:
