@@ -191,17 +191,11 @@ class _Run:
                     elif len(row.cells) == 1:  # no column named: the row's only amount column
                         cell = next(iter(row.cells.values()))
                 if cell is not None:
-                    v = self._values[term.table].get(id(cell))
-                    if v is None:
-                        v = self._tables[term.table].value(cell)
-                    if v is UNKNOWN:
-                        return None
-                    if v is not NO_TERM:
-                        acc = acc + (v if sign == 1 else sign * v)  # type: ignore[operator]
-                    continue
-                if row is not None and term.column is not None and term.optional:
+                    cells = (cell,)
+                elif row is not None and term.column is not None and term.optional:
                     continue  # "?": the row lacks the column, which counts as zero
-                cells = _cells(term, current, self.indexes)
+                else:
+                    cells = _cells(term, current, self.indexes)
             elif kind == "=":  # a constant
                 acc = acc + sign * term.value
                 continue
