@@ -113,6 +113,7 @@ def _entry():
     if folder is None:
         return None
     try:
-        return folder / entry_name("dataclass-code", sys.version, suffix=".marshal")
+        # marshal's format for code objects is the interpreter's own: keyed as __pycache__ is, and by the build
+        return folder / entry_name("dataclass-code", sys.implementation.cache_tag or "", sys.version, suffix=".marshal")
     except OSError:
         return None
