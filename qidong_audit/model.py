@@ -11,9 +11,10 @@ from enum import StrEnum
 from operator import attrgetter
 
 
-def _by_fields(self) -> tuple:
-    """Pickle a value as a call of its constructor with every field. A batch sends each file's result from its
-    worker pickled; dataclasses' own field-by-field __setstate__ made loading them a third of the parent's work."""
+def by_fields(self) -> tuple:
+    """__reduce__ for a frozen dataclass: pickle it as a call of its constructor with every field. A batch sends each
+    file's result from its worker pickled (and the data cache keeps the catalogue pickled); dataclasses' own
+    field-by-field __setstate__ made loading them a third of the parent's work."""
     cls = type(self)
     get = _GETTERS.get(cls)
     if get is None:
@@ -51,7 +52,7 @@ class Verdict(StrEnum):
 class Cell:
     """One amount cell as read: its place, its exact value and how many decimals it was written with."""
 
-    __reduce__ = _by_fields
+    __reduce__ = by_fields
 
     sheet: str
     a1: str
@@ -70,8 +71,6 @@ class Cell:
 
 def _slot_setters(cls: type, names: str) -> tuple:
     """The slot setters of a frozen dataclass's fields, which must be exactly `names`, in field order."""
-    from dataclasses import fields
-
     assert tuple(f.name for f in fields(cls)) == tuple(names.split()), f"{cls.__name__}: fields changed"
     return tuple(getattr(cls, name).__set__ for name in names.split())
 
@@ -100,7 +99,7 @@ def new_cell(sheet: str, a1: str, row: int, col: int, value: Decimal | None, tex
 
 @dataclass(frozen=True, slots=True)
 class Column:
-    __reduce__ = _by_fields
+    __reduce__ = by_fields
 
     key: str  # canonical key, e.g. "本年支出合计" or "决算数/公务接待费"
     path: str  # the header as printed, flattened: "本年支出/基本支出"
@@ -111,7 +110,7 @@ class Column:
 
 @dataclass(frozen=True, slots=True)
 class Row:
-    __reduce__ = _by_fields
+    __reduce__ = by_fields
 
     panel: str
     key: str  # canonical label (ordinal and noise stripped, aliases applied), qualified if repeated
@@ -149,7 +148,7 @@ def new_row(panel: str, key: str, label: str, code: str | None, level: str | Non
 
 @dataclass(frozen=True, slots=True)
 class Table:
-    __reduce__ = _by_fields
+    __reduce__ = by_fields
 
     table_id: str
     title: str  # the standard title of the table id
@@ -177,7 +176,7 @@ class Table:
 
 @dataclass(frozen=True, slots=True)
 class CellRef:
-    __reduce__ = _by_fields
+    __reduce__ = by_fields
 
     sheet: str | None
     cell: str | None
@@ -187,7 +186,7 @@ class CellRef:
 
 @dataclass(frozen=True, slots=True)
 class Suggestion:
-    __reduce__ = _by_fields
+    __reduce__ = by_fields
 
     sheet: str
     cell: str
@@ -199,7 +198,7 @@ class Suggestion:
 class Waiver:
     """A reviewed finding, accepted with a reason (from a --waivers file): it stays visible but does not fail."""
 
-    __reduce__ = _by_fields
+    __reduce__ = by_fields
 
     id: str  # the Finding.id it waives
     reason: str  # 说明
@@ -210,7 +209,7 @@ class Waiver:
 
 @dataclass(frozen=True, slots=True)
 class Finding:
-    __reduce__ = _by_fields
+    __reduce__ = by_fields
 
     rule: str
     severity: Severity
@@ -250,7 +249,7 @@ class Finding:
 
 @dataclass(frozen=True, slots=True)
 class TableInfo:
-    __reduce__ = _by_fields
+    __reduce__ = by_fields
 
     sheet: str
     table_id: str
@@ -261,7 +260,7 @@ class TableInfo:
 
 @dataclass(frozen=True, slots=True)
 class FileResult:
-    __reduce__ = _by_fields
+    __reduce__ = by_fields
 
     path: str
     error: str | None  # set when the file could not be read at all
@@ -273,7 +272,7 @@ class FileResult:
 
 @dataclass(frozen=True, slots=True)
 class Report:
-    __reduce__ = _by_fields
+    __reduce__ = by_fields
 
     files: tuple[FileResult, ...]
     findings: tuple[Finding, ...]

@@ -23,9 +23,11 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from importlib import resources
 from typing import Any, Iterable
+
+from qidong_audit.model import by_fields
 
 __all__ = [
     "FIRST_YEAR",
@@ -56,12 +58,6 @@ _WHITESPACE = re.compile(r"\s+")
 _BRACKETS = str.maketrans({"（": "(", "）": ")"})
 
 
-def _by_fields(self) -> tuple:
-    """Pickle a catalogue value as a call of its constructor: the data cache (qidong_audit/datacache.py) then
-    loads a year's ≈1,300 subjects in half the time dataclasses' own field-by-field restore takes."""
-    return (type(self), tuple(getattr(self, f.name) for f in fields(self)))
-
-
 @dataclass(frozen=True, slots=True)
 class Alias:
     """Another name of a subject, used in budget years ``since``..``until`` (inclusive, None = open)."""
@@ -74,7 +70,7 @@ class Alias:
         """True if the name was in use in budget year ``year``."""
         return (self.since is None or self.since <= year) and (self.until is None or year <= self.until)
 
-    __reduce__ = _by_fields
+    __reduce__ = by_fields  # loads a year's ≈1,300 subjects in half the time
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,7 +89,7 @@ class Subject:
     group: str | None = None
     confirmed: bool = False
 
-    __reduce__ = _by_fields
+    __reduce__ = by_fields  # loads a year's ≈1,300 subjects in half the time
 
     @property
     def parent_code(self) -> str | None:
