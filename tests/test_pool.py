@@ -27,6 +27,10 @@ def _work(item):
         os._exit(3)
     if kind == "reader-flag":
         return isolate.IN_READER
+    if kind == "collector":
+        import gc
+
+        return gc.get_threshold(), gc.get_freeze_count() > 0
     return (value, os.getpid())
 
 
@@ -70,6 +74,15 @@ def test_workers_read_in_process_and_stopping_early_ends_them():
     results.close()  # the caller gave up (Ctrl-C): busy workers are killed, idle ones told to leave
     assert _children() == before
     assert isolate.IN_READER is False
+
+
+def test_workers_leave_what_they_inherit_to_reference_counting():
+    import gc
+
+    before = gc.get_threshold()
+    out = list(imap_isolated(_work, [("collector", 0)] * 2, 2, timeout_s=30, max_memory_bytes=1 << 30, failed=_failed))
+    assert out == [((20_000, 20, 20), True)] * 2  # what the parent had is frozen; collections are rare
+    assert gc.get_threshold() == before and before[0] < 20_000  # the parent's collector is its own
 
 
 def test_a_batch_of_hostile_files_reads_as_each_file_alone(runner, tmp_path):
