@@ -38,12 +38,17 @@ def decimals_of(d: Decimal) -> int:
     return -exp if isinstance(exp, int) and exp < 0 else 0
 
 
+_WHOLE_DIGITS = 28  # the default decimal context's precision: quantize(Decimal(1)) keeps every digit below 10²⁸
+
+
 def from_float(f: float) -> Decimal:
     """A spreadsheet number as the decimal it displays.
 
     Excel keeps 15 significant digits, so a stored 1234.5600000000002 (a formula's binary noise) is
     1234.56; reading through the 15-digit repr never does arithmetic on the float."""
     d = Decimal(format(f, ".15g"))
+    if d.adjusted() >= _WHOLE_DIGITS:  # 10²⁸ and more: quantize would need more digits than the context has
+        return d  # (no spreadsheet amount: recognition reports the cell as not an amount)
     if d == d.to_integral_value():
         return d.quantize(Decimal(1))
     return d.normalize()
