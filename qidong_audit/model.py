@@ -9,6 +9,7 @@ from dataclasses import dataclass, field, fields
 from decimal import Decimal
 from enum import StrEnum
 from operator import attrgetter
+from typing import NamedTuple
 
 
 def by_fields(self) -> tuple:
@@ -48,11 +49,12 @@ class Verdict(StrEnum):
     INVALID = "invalid"  # a cell or table is malformed (not an identity check)
 
 
-@dataclass(frozen=True, slots=True)
-class Cell:
-    """One amount cell as read: its place, its exact value and how many decimals it was written with."""
+class Cell(NamedTuple):
+    """One amount cell as read: its place, its exact value and how many decimals it was written with.
 
-    __reduce__ = by_fields
+    A named tuple, where the other values are frozen dataclasses: a workbook has several hundred amount cells,
+    and a tuple is made in one step (`new_cell`) where a frozen dataclass sets its fields one by one. It is
+    immutable all the same; nothing compares cells with plain tuples, orders them or unpacks them."""
 
     sheet: str
     a1: str
@@ -69,6 +71,11 @@ class Cell:
         return self.value if self.value is not None else Decimal(0)
 
 
+# Cell(...) from a tuple of every field in order, without the Python frame of a named tuple's __new__: the
+# reader's loop over a workbook's amount cells calls it as new_cell(Cell, (sheet, a1, row, …)).
+new_cell = tuple.__new__
+
+
 def _slot_setters(cls: type, names: str) -> tuple:
     """The slot setters of a frozen dataclass's fields, which must be exactly `names`, in field order."""
     assert tuple(f.name for f in fields(cls)) == tuple(names.split()), f"{cls.__name__}: fields changed"
@@ -76,25 +83,6 @@ def _slot_setters(cls: type, names: str) -> tuple:
 
 
 _new = object.__new__
-_cs, _ca, _cr, _cc, _cv, _ct, _cd, _csh, _cu = _slot_setters(Cell, "sheet a1 row col value text decimals shown unknown")
-
-
-def new_cell(sheet: str, a1: str, row: int, col: int, value: Decimal | None, text: str, decimals: int,
-             shown: int | None, unknown: str | None) -> Cell:
-    """Cell(...) with every field given, for the reader's loop over a workbook's amount cells: the same frozen
-    value, its slots set directly (a frozen dataclass's __init__ calls object.__setattr__ per field, which made
-    creating cells a tenth of recognising a workbook)."""
-    cell = _new(Cell)
-    _cs(cell, sheet)
-    _ca(cell, a1)
-    _cr(cell, row)
-    _cc(cell, col)
-    _cv(cell, value)
-    _ct(cell, text)
-    _cd(cell, decimals)
-    _csh(cell, shown)
-    _cu(cell, unknown)
-    return cell
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,7 +121,8 @@ _rp, _rk, _rl, _rc, _rv, _rn, _rr, _rcells = _slot_setters(Row, "panel key label
 
 def new_row(panel: str, key: str, label: str, code: str | None, level: str | None, kind: str, row: int,
             cells: dict[str, Cell]) -> Row:
-    """Row(...) with every field given, built like new_cell (a workbook has a few hundred rows)."""
+    """Row(...) with every field given, its slots set directly (a frozen dataclass's __init__ calls
+    object.__setattr__ per field; a workbook has a few hundred rows)."""
     out = _new(Row)
     _rp(out, panel)
     _rk(out, key)

@@ -130,7 +130,7 @@ def test_the_zip_is_opened_once_per_read(monkeypatch):
     raw = workbook._read("x.xlsx", data, Limits())
     assert len(opened) == 1
     meta = raw.sheets[0].meta
-    assert meta.decimals == {(0, 0): 2, (1, 0): 2} and meta.errors == {(1, 1): "#REF!"}
+    assert meta.decimals == {"A1": 2, "A2": 2} and meta.errors == {(1, 1): "#REF!"}
     assert meta.hidden_rows == {1} and meta.formula_without_value == {(1, 0)}
 
 
@@ -192,12 +192,21 @@ def _old_extent(xml: bytes, sheet: str, budget: int, meta, shown: dict[bytes, in
 
 
 def _outcome(fn):
+    """(extent or refusal, decimals by 0-based (row, column)): the old scan kept decimals by (row, column), the new
+    one by A1 address."""
     meta = xlsx_meta.SheetMeta()
     try:
         extent = fn(meta)
     except ReadError as exc:
         extent = str(exc)
-    return extent, list(meta.decimals.items())
+    return extent, [(_place(key), shown) for key, shown in meta.decimals.items()]
+
+
+def _place(key) -> tuple[int, int]:
+    if isinstance(key, tuple):
+        return key
+    letters, digits = re.fullmatch(r"([A-Z]+)(\d+)", key).groups()
+    return int(digits) - 1, xlsx_meta._col(letters.encode()) - 1
 
 
 _ADDRESSES = st.one_of(

@@ -13,7 +13,6 @@ import re
 import zipfile
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from itertools import compress
 from operator import itemgetter
 from posixpath import join, normpath
 
@@ -58,7 +57,7 @@ _MAX_ROWS, _MAX_COLS = 1_048_576, 16_384  # Excel's own grid
 class SheetMeta:
     formula_without_value: set[tuple[int, int]] = field(default_factory=set)  # 0-based (row, col)
     errors: dict[tuple[int, int], str] = field(default_factory=dict)
-    decimals: dict[tuple[int, int], int] = field(default_factory=dict)  # decimals the number format shows
+    decimals: dict[str, int] = field(default_factory=dict)  # by A1 address: decimals the number format shows
     hidden_rows: set[int] = field(default_factory=set)
     formulas: int = 0
 
@@ -77,6 +76,15 @@ def _col(letters: bytes) -> int:
     for ch in letters.upper():
         col = col * 26 + ch - 64
     return col
+
+
+def _a1(col: int, row: int) -> str:
+    """1-based (column, row) → "C12"."""
+    letters = ""
+    while col:
+        col, rem = divmod(col - 1, 26)
+        letters = chr(65 + rem) + letters
+    return f"{letters}{row}"
 
 
 def _rc(ref: str) -> tuple[int, int] | None:
@@ -199,8 +207,9 @@ def _extent(xml: bytes, sheet: str, budget: int, meta: SheetMeta, shown: dict[by
 
     The fast path reads the address of cells written `<c r="B7" …>`; a sheet with any other cell is laid out
     again tag by tag, like calamine does. Per cell there is only the regex match and a few steps in C (map,
-    set, compress): columns and rows are worked out once per distinct letters and row number, and only cells
-    whose style shows a fixed number of decimals are looked at one by one in Python. (zip(*found) would look
+    set): columns and rows are worked out once per distinct letters and row number. Decimals are kept by the
+    address as written where every address is spelt as A1 spells it (upper case, no leading zero), so that
+    a cell's key is its letters and digits joined (a comprehension: chains of map() cost more here). (zip(*found) would look
     neater, but it makes an iterator per cell, and on the 100,000 cells of a 4 MiB chunk the garbage collector
     walking them makes it cost superlinearly.)"""
     cell = _CELL if _PREFIXED_CELL.search(xml) else _CELL_PLAIN
@@ -220,13 +229,16 @@ def _extent(xml: bytes, sheet: str, budget: int, meta: SheetMeta, shown: dict[by
             col_of[x] = _col(x) if len(x) <= 3 else _MAX_COLS + 1
         cols = max(cols, max(map(col_of.__getitem__, here)))
         numbers = set(map(_DIGITS, found))
+        plain = b"" not in numbers and all(map(bytes.isupper, here))  # every address spelt as A1 spells it …
         numbers.discard(b"")  # r="A" has no row
         if numbers:
             rows = max(rows, max(map(int, numbers)))
         _check(sheet, rows, cols, budget)
         if shown:
-            styled = compress(found, map(shown.__contains__, map(_STYLE, found)))
-            meta.decimals.update({(int(d) - 1, col_of[c] - 1): shown[s] for c, d, s in styled if d})
+            if plain and not any(d.startswith(b"0") for d in numbers):  # … without leading zeros: it is the key
+                meta.decimals.update({(c + d).decode(): shown[s] for c, d, s in found if s in shown})
+            else:
+                meta.decimals.update({_a1(col_of[c], int(d)): shown[s] for c, d, s in found if s in shown and d})
     if unaddressed:  # cells without an address take the next place in their row: lay them out
         rows, cols = _extent_unaddressed(xml, sheet, budget)
     return rows, cols

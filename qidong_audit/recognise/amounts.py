@@ -5,7 +5,6 @@ printed in the income, expenditure and 财政拨款 tables alike), and parsing i
 
 from __future__ import annotations
 
-from dataclasses import replace
 from decimal import Decimal
 
 from qidong_audit.numbers import Parsed, parse_amount
@@ -26,21 +25,43 @@ class Amounts:
     __slots__ = ("_seen",)
 
     def __init__(self) -> None:
-        self._seen: dict[object, Parsed] = {}
+        self._seen: dict[object, Fields] = {}
 
-    def cell(self, value: object) -> Parsed:
-        """The value of an amount cell: as parse_amount reads it, but a number no spreadsheet can hold is
-        reported as not an amount."""
+    def read(self, value: object) -> Fields:
+        """How a non-blank amount cell reads: as parse_amount reads it, except that a number no spreadsheet can
+        hold is not an amount."""
         cls = value.__class__
-        if cls is str or (cls is float and value):
+        if cls is float and value:
             hit = self._seen.get(value)
             if hit is None:
-                hit = self._seen[value] = _cell(parse_amount(value))
+                hit = self._seen[value] = _float(value)
             return hit
-        return _cell(parse_amount(value))
+        if cls is str:
+            hit = self._seen.get(value)
+            if hit is None:
+                hit = self._seen[value] = _fields(parse_amount(value))
+            return hit
+        return _fields(parse_amount(value))
 
 
-def _cell(parsed: Parsed) -> Parsed:
+# (value, text, decimals, whether it is no amount, whether it is blank): what a cell keeps of its reading
+Fields = tuple[Decimal | None, str, int, bool, bool]
+BLANK: Fields = (None, "", 0, False, True)  # an empty cell
+
+
+def _fields(parsed: Parsed) -> Fields:
     if parsed.number and not holdable(parsed.value):
-        return replace(parsed, value=None, number=False, decimals=0)
-    return parsed
+        return (None, parsed.text, 0, True, False)
+    return (parsed.value, parsed.text, parsed.decimals, not parsed.number and not parsed.blank, parsed.blank)
+
+
+def _float(value: float) -> Fields:
+    """parse_amount's reading of a float, the common case without its steps: a finite float prints in 15
+    significant digits without an exponent ("1234.56", "-0.5", "12") below 10¹⁵ and from 10⁻⁴ on, and then that
+    text is its reading — Decimal(text) is exact and has no trailing zeros (from_float's normalize changes
+    nothing), its decimals are the digits after the point, and it is a holdable amount."""
+    text = format(value, ".15g")
+    if "e" in text or "n" in text:  # 1e+16, 5e-05, inf, nan: read as parse_amount does
+        return _fields(parse_amount(value))
+    dot = text.find(".")
+    return (Decimal(text), text, 0 if dot < 0 else len(text) - dot - 1, False, False)

@@ -9,7 +9,7 @@ from decimal import Decimal
 
 from qidong_audit.model import Cell, Row, new_cell, new_row
 from qidong_audit.numbers import parse_amount
-from qidong_audit.recognise.amounts import Amounts
+from qidong_audit.recognise.amounts import BLANK, Amounts
 from qidong_audit.recognise.blocks import Block, is_meta_text, match_title
 from qidong_audit.recognise.grid import Line
 from qidong_audit.recognise.spec import TableSet, TableSpec
@@ -481,9 +481,6 @@ def _names_memo(spec: TableSpec, tables: TableSet, class_code) -> dict:
     return slot[3]
 
 
-_BLANK = parse_amount(None)
-
-
 def build_rows(
     block: Block, spec: TableSpec, layout: Layout, tables: TableSet, class_code, amounts: Amounts | None = None
 ) -> tuple[list[Row], list[Cell]]:
@@ -511,7 +508,8 @@ def build_rows(
     shown_at = meta.decimals if meta is not None else {}
     errors = meta.errors if meta is not None else {}
     uncached = meta.formula_without_value if meta is not None else set()
-    read = amounts.cell
+    read = amounts.read
+    shown_get = shown_at.get
     panels = _panels(layout)  # once, not per row
     names_of = _RowNames(spec, layout.panel_names, panels, states, tables, class_code).of
     names = list(enumerate(layout.panel_names))
@@ -537,17 +535,20 @@ def build_rows(
             valued = False
             for col, key, letters in amount_cols:
                 v = raw[col] if col < width else None
-                parsed = _BLANK if v is None else read(v)  # a number no spreadsheet can hold is not an amount
-                at = (r, col)
-                unknown = errors.get(at) if errors else None
-                if unknown is None and uncached and parsed.blank and at in uncached:
-                    unknown = "公式无缓存值"
-                cell = cells[key] = new_cell(
-                    where, letters + row_number, r, col, parsed.value, parsed.text or (unknown or ""), parsed.decimals, shown_at.get(at), unknown
-                )
-                if not parsed.number and not parsed.blank and unknown is None:
+                value, text, decimals, invalid, blank = BLANK if v is None else read(v)
+                unknown = None
+                if errors or uncached:
+                    at = (r, col)
+                    unknown = errors.get(at) if errors else None
+                    if unknown is None and uncached and blank and at in uncached:
+                        unknown = "公式无缓存值"
+                    if unknown is not None:  # a value the file lacks: reported as unknown, not as no amount
+                        text, invalid = text or unknown, False
+                ref = letters + row_number
+                cell = cells[key] = new_cell(Cell, (where, ref, r, col, value, text, decimals, shown_get(ref), unknown))
+                if invalid:
                     bad.append(cell)
-                if parsed.value is not None:
+                if value is not None:
                     valued = True
             if named or valued:
                 out.append(_make_row(pname, p, r, label, code, kind, row_key, level, cells, seen_labels, last_plain))
