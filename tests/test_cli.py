@@ -228,3 +228,20 @@ def test_a_run_builds_only_its_command_and_says_the_same(runner, command):
         whole, alone = runner.invoke(app, args), runner.invoke(build_app(command), args)
         assert (alone.exit_code, alone.output) == (whole.exit_code, whole.output)
     assert len(build_app(command).registered_commands) + len(build_app(command).registered_groups) == 1
+
+
+def test_the_command_collects_garbage_seldom():
+    """The CLI's process raises the collector's threshold (cli._GC_THRESHOLD): what a command makes lives to its
+    end. As a library the package leaves the host's collector alone."""
+    script = (
+        "import atexit, gc, sys\n"
+        "from qidong_audit import cli\n"
+        "import qidong_audit.audit\n"
+        "assert gc.get_threshold()[0] == 700, gc.get_threshold()  # importing changes nothing\n"
+        "atexit.register(lambda: print(gc.get_threshold()[0]))\n"
+        "sys.argv = ['qidong-audit', '--version']\n"
+        "cli.main()\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[-1] == "20000"

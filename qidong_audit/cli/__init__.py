@@ -65,7 +65,10 @@ def __getattr__(name: str):
 
 
 def main() -> None:
+    import gc
     import signal
+
+    gc.set_threshold(*_GC_THRESHOLD)
 
     def interrupted(signum, frame):  # Ctrl-C: "the audit could not run" (2), not "findings" (Typer's 1)
         sys.stderr.write("\nqidong-audit: 已中断，审核未完成\n")
@@ -79,6 +82,12 @@ def main() -> None:
     except SystemExit as done:  # how Typer ends every run, with its exit code
         _leave(done.code)
     _leave(0)
+
+
+# The command's process collects garbage every 20,000 new objects instead of 700: importing the CLI, loading the
+# rules and taking in a batch's results make objects that live to the end of the command (and no cycles), which
+# the collector walked again and again for nothing.
+_GC_THRESHOLD = (20_000, 20, 20)
 
 
 def _leave(code: object) -> None:
