@@ -1,5 +1,6 @@
-"""Row names remembered between tables and files of one form (recognise/layout.py `_RowNames`) are the names
-the rows would be given afresh: every code style, both layouts, with planted labels, in any order of files."""
+"""Row names and headers remembered between tables and files of one form (recognise/layout.py `_RowNames`,
+`_header`) are what would be worked out afresh: every code style, both layouts, with planted labels, in any order
+of files."""
 
 from __future__ import annotations
 
@@ -85,3 +86,52 @@ def _codes_as_text(path, sheet: str, count: int) -> None:
             if cell.value is not None:
                 cell.value = f"{int(cell.value):0{3 if cell.column == 1 else 2}d}"
     wb.save(path)
+
+
+# ── Headers (recognise/layout.py `_header`) ──────────────────────────────────────────────────────────────────────
+
+
+def _columns(path) -> list[tuple]:
+    """Every column of every table's layout: its place, header path as printed, role, panel and key."""
+    from qidong_audit.recognise.blocks import find_blocks
+    from qidong_audit.recognise.grid import lines_of
+    from qidong_audit.recognise.spec import all_tables
+
+    tables = all_tables()
+    out = []
+    for sheet in read_workbook(path).sheets:
+        for block in find_blocks(sheet, tables, lines_of(sheet.rows)):
+            found = layout.analyse(block, block.spec, tables.own(block.spec))
+            out += [(block.spec.table_id, c.col, c.path, c.printed, c.role, c.panel, c.key) for c in found.columns]
+            out.append(tuple(found.panel_names))
+    return out
+
+
+def test_remembered_headers_are_the_headers_worked_out(workbooks, tmp_path):
+    """By the header's cells as read and the merges over them: the same texts merged otherwise read otherwise."""
+    rows = [["201", None, None, "一般公共服务支出", "3.00", "3.00", None, None, None, None]]
+    merged = write_xlsx(tmp_path / "merged.xlsx", {"支出": js03(rows)}, {"支出": JS03_MERGES})
+    unmerged = write_xlsx(tmp_path / "unmerged.xlsx", {"支出": js03(rows)}, {"支出": []})
+    files = workbooks + [merged, unmerged]
+    fresh = {}
+    for path in files:
+        layout._HEADERS.clear()
+        fresh[path] = _columns(path)
+    assert fresh[merged] != fresh[unmerged]  # "项目/科目名称" against "科目名称"
+    layout._HEADERS.clear()
+    for path in files + files[::-1]:
+        assert _columns(path) == fresh[path], path.name
+    keys = [k for _spec, _tables, known in layout._HEADERS.values() for k in known if k[0] == "cells"]
+    assert keys, "headers were remembered by their cells"
+
+
+def test_a_header_with_a_number_in_it_is_read_afresh(tmp_path):
+    head = js03([["201", None, None, "一般公共服务支出", "3.00", "3.00", None, None, None, None]])
+    head[4] = head[4] + [2021]  # a number among the header's words: 2021 == 2021.0, which print differently
+    path = write_xlsx(tmp_path / "n.xlsx", {"支出": head}, {"支出": JS03_MERGES})
+    layout._HEADERS.clear()
+    first = _columns(path)
+    assert first == _columns(path)
+    for _spec, _tables, known in layout._HEADERS.values():
+        for key in known:
+            assert key[0] != "cells" or all(v is None or isinstance(v, str) for line in key[3] for v in line)

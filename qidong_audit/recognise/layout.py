@@ -283,7 +283,7 @@ def analyse(block: Block, spec: TableSpec, tables: TableSet) -> Layout:
         r += 1
     width = max(map(len, rows[block.title_row:block.end]), default=0)
     label_rows = [h for h in header_rows if h not in number_rows]
-    columns, names = _header_layout(_header_grid(block, label_rows, width), width, spec, tables)
+    columns, names = _header(block, label_rows, width, spec, tables)
     data_rows: list[int] = []
     note = None
     end_row = max(header_rows, default=block.title_row)
@@ -311,24 +311,70 @@ _MAX_HEADERS = 1024  # distinct headers remembered per table; the memo starts ov
 _MAX_HEADER_WIDTH = 64  # a printed form's header is a few dozen columns of short words; others are not kept
 
 
+def _header(block: Block, label_rows: list[int], width: int, spec: TableSpec, tables: TableSet) -> tuple[list[ColumnRole], list[str]]:
+    """The columns and panel names of a block's header: `_header_layout` of its `_header_grid`, remembered (with
+    that memo) by what the grid is made of — the header rows' cells as read, the merges over them and their
+    anchors' values — so that a form's header seen before costs no text work at all. Headers with anything
+    but short text in them are read afresh (1 == 1.0 == True, which print differently)."""
+    rows = block.sheet.rows
+    cells = tuple(tuple(rows[r][:width]) if r < len(rows) else () for r in label_rows)
+    if width > _MAX_HEADER_WIDTH or not all(_short_text(v) for line in cells for v in line):
+        return _header_layout(_header_grid(block, label_rows, width), width, spec, tables)
+    merges = block.sheet.merges
+    if merges is not None and label_rows:
+        low, high = min(label_rows), max(label_rows)
+        over = tuple(m for m in merges if not (m[1][0] < low or m[0][0] > high))
+        anchors = tuple(rows[r0][c0] if r0 < len(rows) and c0 < len(rows[r0]) else None for (r0, c0), _end in over)
+        if not all(map(_short_text, anchors)):
+            return _header_layout(_header_grid(block, label_rows, width), width, spec, tables)
+        merged = (over, anchors)
+    else:
+        merged = merges is None
+    known = _header_memo(spec, tables)
+    seen = ("cells", width, tuple(label_rows), cells, merged)
+    header = known.get(seen)
+    if header is None:
+        if len(known) >= _MAX_HEADERS:
+            known.clear()
+        columns, names = _header_layout(_header_grid(block, label_rows, width), width, spec, tables)
+        header = known[seen] = _described(columns, names)
+    return _columns(header)
+
+
+def _short_text(v: object) -> bool:
+    return v is None or (v.__class__ is str and len(v) <= SHORT_TEXT)
+
+
+def _header_memo(spec: TableSpec, tables: TableSet) -> dict:
+    """The remembered headers of one table of one pack."""
+    slot = _HEADERS.get((id(spec), id(tables)))
+    if slot is None or slot[0] is not spec or slot[1] is not tables:
+        slot = _HEADERS[(id(spec), id(tables))] = (spec, tables, {})
+    return slot[2]
+
+
+def _described(columns: list[ColumnRole], names: list[str]) -> _Header:
+    return tuple((c.col, tuple(c.path), c.printed, c.role, c.panel, c.key) for c in columns), tuple(names)
+
+
+def _columns(header: _Header) -> tuple[list[ColumnRole], list[str]]:
+    described, names = header
+    return [ColumnRole(col, list(path), printed, role, panel, key) for col, path, printed, role, panel, key in described], list(names)
+
+
 def _header_layout(grid: list[list[str]], width: int, spec: TableSpec, tables: TableSet) -> tuple[list[ColumnRole], list[str]]:
     """The columns (roles, panels, keys) and panel names a header grid gives. They depend on the header texts
     alone, and every file of a form prints the same header: remembered per (table, pack)."""
     if width > _MAX_HEADER_WIDTH or any(len(t) > SHORT_TEXT for line in grid for t in line):
         return _read_header(grid, width, spec, tables)
-    slot = _HEADERS.get((id(spec), id(tables)))
-    if slot is None or slot[0] is not spec or slot[1] is not tables:
-        slot = _HEADERS[(id(spec), id(tables))] = (spec, tables, {})
-    known = slot[2]
+    known = _header_memo(spec, tables)
     seen = (width, tuple(map(tuple, grid)))
     header = known.get(seen)
     if header is None:
         if len(known) >= _MAX_HEADERS:
             known.clear()
-        columns, names = _read_header(grid, width, spec, tables)
-        header = known[seen] = (tuple((c.col, tuple(c.path), c.printed, c.role, c.panel, c.key) for c in columns), tuple(names))
-    described, names = header
-    return [ColumnRole(col, list(path), printed, role, panel, key) for col, path, printed, role, panel, key in described], list(names)
+        header = known[seen] = _described(*_read_header(grid, width, spec, tables))
+    return _columns(header)
 
 
 def _read_header(grid: list[list[str]], width: int, spec: TableSpec, tables: TableSet) -> tuple[list[ColumnRole], list[str]]:
