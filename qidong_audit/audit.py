@@ -13,6 +13,7 @@ from importlib import resources
 from pathlib import Path
 
 from qidong_audit import diagnose
+from qidong_audit.address import place
 from qidong_audit.io import ReadError, read_workbook
 from qidong_audit.io.limits import Limits
 from qidong_audit.model import FileResult, Finding, Report, Severity, Verdict
@@ -223,16 +224,7 @@ def _safe_audit(path: str, pack: RulePack, options: AuditOptions) -> tuple[FileR
 
 def _order(f: Finding):
 
-    row, col = _a1_key(f.cell)
+    row, col = place(f.cell)
     return (f.file, f.table_id or "~", -f.severity.rank, f.sheet or "", row, col, f.rule, f.anchor)
 
 
-def _a1_key(ref: str | None) -> tuple[int, int]:
-    if not ref:
-        return (0, 0)
-    letters = "".join(ch for ch in ref if ch.isalpha())
-    digits = "".join(ch for ch in ref if ch.isdigit())
-    col = 0
-    for ch in letters:
-        col = col * 26 + (ord(ch.upper()) - 64)
-    return (int(digits or 0), col)

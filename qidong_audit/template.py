@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
+from qidong_audit.address import column_letters, column_number
+
 Key = tuple[str, str, str]  # (table id, row key, column key), as in packs/*/tables.toml
 KINDS = {"决算": "final", "预算": "budget"}
 
@@ -103,19 +105,10 @@ def build(year: int, kind: str, department: str | None = None) -> Template:
         for r, entries in enumerate(rows):
             for c, entry in enumerate(entries):
                 if isinstance(entry, tuple):
-                    t.slots[entry] = Slot(entry, title, f"{_column(c)}{first + r}")
+                    t.slots[entry] = Slot(entry, title, f"{column_letters(c)}{first + r}")
         for key, terms in totals.items():
             t.slots[key] = Slot(key, title, t.slots[key].a1, tuple(terms))
     return t
-
-
-def _column(c: int) -> str:
-    letters = ""
-    c += 1
-    while c:
-        c, rem = divmod(c - 1, 26)
-        letters = chr(65 + rem) + letters
-    return letters
 
 
 def _classes(catalog, table_id: str | None = None) -> list[tuple[str, str]]:
@@ -351,7 +344,7 @@ def write(path: str | Path, year: int, kind: str, department: str | None = None,
             for cell in line:
                 cell.border = border
         for c in range(width):
-            ws.column_dimensions[_column(c)].width = 36 if c in _label_columns(sheet) else 16
+            ws.column_dimensions[column_letters(c)].width = 36 if c in _label_columns(sheet) else 16
         cached.append(formulas)
     buffer = io.BytesIO()
     wb.save(buffer)
@@ -373,20 +366,13 @@ def _formula(slot: Slot, t: Template) -> str:
         text = "".join(("-" if sign < 0 else "+") + a1 for sign, a1 in refs)
         return "=" + text.lstrip("+")
     cells = [a1 for _, a1 in refs]
-    cols = [_column_index(re.sub(r"\d", "", a1)) for a1 in cells]
+    cols = [column_number(re.sub(r"\d", "", a1)) - 1 for a1 in cells]
     rows = [int(re.sub(r"\D", "", a1)) for a1 in cells]
     down = len(set(cols)) == 1 and rows == list(range(rows[0], rows[0] + len(rows)))
     across = len(set(rows)) == 1 and cols == list(range(cols[0], cols[0] + len(cols)))
     if len(cells) > 1 and (down or across):
         return f"=SUM({cells[0]}:{cells[-1]})"
     return f"=SUM({','.join(cells)})"
-
-
-def _column_index(letters: str) -> int:
-    n = 0
-    for ch in letters:
-        n = n * 26 + ord(ch) - 64
-    return n - 1
 
 
 def _header(ws, top: int, paths: list[str], font, alignment) -> None:

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from operator import itemgetter
 from posixpath import join, normpath
 
+from qidong_audit.address import a1, column_number
 from qidong_audit.io.limits import ReadError
 
 # Built-in number formats (ECMA-376 §18.8.30) → decimals shown; None = General (shows what it has).
@@ -71,27 +72,15 @@ def _battrs(text: bytes) -> dict[str, str]:
 
 
 def _col(letters: bytes) -> int:
-    """"C" → 3 (1-based)."""
-    col = 0
-    for ch in letters.upper():
-        col = col * 26 + ch - 64
-    return col
-
-
-def _a1(col: int, row: int) -> str:
-    """1-based (column, row) → "C12"."""
-    letters = ""
-    while col:
-        col, rem = divmod(col - 1, 26)
-        letters = chr(65 + rem) + letters
-    return f"{letters}{row}"
+    """b"C" → 3 (1-based)."""
+    return column_number(letters.decode("ascii"))
 
 
 def _rc(ref: str) -> tuple[int, int] | None:
     m = re.match(r"^([A-Z]{1,3})(\d{1,7})$", ref)
     if not m:
         return None
-    return int(m.group(2)) - 1, _col(m.group(1).encode()) - 1
+    return int(m.group(2)) - 1, column_number(m.group(1)) - 1
 
 
 def format_decimals(code: str) -> int | None:
@@ -238,7 +227,7 @@ def _extent(xml: bytes, sheet: str, budget: int, meta: SheetMeta, shown: dict[by
             if plain and not any(d.startswith(b"0") for d in numbers):  # … without leading zeros: it is the key
                 meta.decimals.update({(c + d).decode(): shown[s] for c, d, s in found if s in shown})
             else:
-                meta.decimals.update({_a1(col_of[c], int(d)): shown[s] for c, d, s in found if s in shown and d})
+                meta.decimals.update({a1(int(d) - 1, col_of[c] - 1): shown[s] for c, d, s in found if s in shown and d})
     if unaddressed:  # cells without an address take the next place in their row: lay them out
         rows, cols = _extent_unaddressed(xml, sheet, budget)
     return rows, cols
@@ -256,7 +245,7 @@ def _extent_unaddressed(xml: bytes, sheet: str, budget: int) -> tuple[int, int]:
             continue
         rc = re.match(r"^([A-Za-z]*)(\d*)$", ref)
         if ref and rc:
-            col = _col(rc.group(1).encode()) if 0 < len(rc.group(1)) <= 3 else _MAX_COLS + 1
+            col = column_number(rc.group(1)) if 0 < len(rc.group(1)) <= 3 else _MAX_COLS + 1
             if rc.group(2):
                 row = int(rc.group(2)) if len(rc.group(2)) <= 7 else _MAX_ROWS + 1
         else:

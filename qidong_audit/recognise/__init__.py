@@ -7,12 +7,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 
+from qidong_audit.address import a1
 from qidong_audit.io import RawWorkbook
 from qidong_audit.model import Column, Finding, Severity, Table, Verdict
 from qidong_audit.recognise.amounts import Amounts
 from qidong_audit.recognise.blocks import department_of, find_blocks, unit_of, year_of
 from qidong_audit.recognise.grid import lines_of
-from qidong_audit.recognise.layout import a1, analyse, build_rows
+from qidong_audit.recognise.layout import analyse, build_rows
 from qidong_audit.recognise.spec import TableSet, all_tables
 from qidong_audit.recognise.text import text_cache
 

@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
+from qidong_audit.address import column_letters
 from qidong_audit.model import Cell, Row, new_cell, new_row
 from qidong_audit.numbers import parse_amount
 from qidong_audit.recognise.amounts import BLANK, Amounts
@@ -22,21 +23,6 @@ _CODE_TEXT = re.compile(r"^\[?(\d{3}(?:\s*\d{2}){0,2})\]?$")
 _CODE_IN_LABEL = re.compile(r"^\[?(\d{3}(?:\s?\d{2}){0,2})\]?\s*(.*)$")
 _NOTE = re.compile(r"^(?:注|备注|说明)[:：0-9一、]|无数据|本表为空|无此项|无相关数据|本表无")
 _MAX_HEADER_ROWS = 6
-
-
-def a1(row: int, col: int) -> str:
-    """0-based (row, col) → "C12"."""
-    return f"{column_letters(col)}{row + 1}"
-
-
-def column_letters(col: int) -> str:
-    """0-based column → "C" (a1 without the row, for building many addresses in one column)."""
-    letters = ""
-    c = col + 1
-    while c:
-        c, rem = divmod(c - 1, 26)
-        letters = chr(65 + rem) + letters
-    return letters
 
 
 def _whole(value: object) -> int | None:

@@ -12,6 +12,7 @@ from decimal import Decimal
 from html import escape
 
 from qidong_audit import __version__
+from qidong_audit.address import place
 from qidong_audit.model import FileResult, Finding, Report, Table
 from qidong_audit.numbers import fmt
 from qidong_audit.render import Context, by_file, counts, summary_line, visible
@@ -262,15 +263,6 @@ def _sangong_chart(fr: FileResult, ctx: Context) -> str:
     return _figure("sangong", caption, "".join(svg))
 
 
-def _a1(ref: str) -> tuple[int, int]:
-    """'E12' → (12, 5): 1-based row and column."""
-    letters = "".join(ch for ch in ref if ch.isalpha()).upper()
-    col = 0
-    for ch in letters:
-        col = col * 26 + ord(ch) - 64
-    return int("".join(ch for ch in ref if ch.isdigit()) or 0), col
-
-
 def _map_chart(fr: FileResult, findings: list[Finding], ctx: Context) -> str:
     """Where the findings sit: each table with findings drawn as its grid, header rows shaded, a dot per cell."""
     maps = []
@@ -278,7 +270,7 @@ def _map_chart(fr: FileResult, findings: list[Finding], ctx: Context) -> str:
         mine = [f for f in findings if f.table_id == t.table_id and f.cell and f.sheet == t.sheet and visible(f, ctx)]
         if not mine:
             continue
-        (r0, c0), (r1, c1) = (_a1(p) for p in t.range.split(":"))
+        (r0, c0), (r1, c1) = (place(p) for p in t.range.split(":"))
         rows, cols = max(1, r1 - r0 + 1), max(1, c1 - c0 + 1)
         cw, ch = max(6, min(14, 180 // cols)), max(3, min(8, 220 // rows))
         w, h = cols * cw, rows * ch
@@ -287,7 +279,7 @@ def _map_chart(fr: FileResult, findings: list[Finding], ctx: Context) -> str:
             if r0 <= hr <= r1:
                 svg.append(f"<rect x=\"1\" y=\"{1 + (hr - r0) * ch}\" width=\"{w}\" height=\"{ch}\" fill=\"#dde3ea\"/>")
         for f in sorted(mine, key=lambda f: f.severity.rank):
-            r, c = _a1(f.cell)
+            r, c = place(f.cell)
             if not (r0 <= r <= r1 and c0 <= c <= c1):
                 continue
             state = "waived" if f.waiver is not None else f.severity.value
