@@ -309,7 +309,7 @@ def _header(block: Block, label_rows: list[int], width: int, spec: TableSpec, ta
     merges = block.sheet.merges
     if merges is not None and label_rows:
         low, high = min(label_rows), max(label_rows)
-        over = tuple(m for m in merges if not (m[1][0] < low or m[0][0] > high))
+        over = tuple(((r0, c0), (r1, c1)) for (r0, c0), (r1, c1) in merges if not (r1 < low or r0 > high))
         anchors = tuple(rows[r0][c0] if r0 < len(rows) and c0 < len(rows[r0]) else None for (r0, c0), _end in over)
         if not all(map(_short_text, anchors)):
             return _header_layout(_header_grid(block, label_rows, width), width, spec, tables)
