@@ -198,7 +198,7 @@ def main() -> None:
     script.write_text(CALAMINE_POOL, encoding="utf-8")
     folder = str(standard)
     wa, wb_, ratios, peaks, cpus = [], [], [], [], []
-    for _ in range(max(2, reps // 2)):
+    for _ in range(reps if not args.quick else 2):  # this machine drifts: seven pairs steady the median ratio
         ra = run(CLI + ["check", folder, "-q", "-f", "json", "--jobs", "2"])
         rb = run([PY, str(script), str(listing)])
         wa.append(ra.wall)
