@@ -245,3 +245,23 @@ def test_the_command_collects_garbage_seldom():
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines()[-1] == "20000"
+
+
+def test_a_folder_is_walked_once(tmp_path, runner, monkeypatch):
+    """`check` counts the files for its progress bar and audits the same list: the folder is searched once."""
+    import qidong_audit.audit as audit
+
+    (tmp_path / "sub").mkdir()
+    write_xlsx(tmp_path / "sub" / "a.xlsx", {"支出": js03([])}, {"支出": JS03_MERGES})
+    write_xlsx(tmp_path / "b.xlsx", {"支出": js03([])}, {"支出": JS03_MERGES})
+    walks = []
+    real = audit.discover
+
+    def counting(paths, glob=None):
+        walks.extend(p for p in paths if Path(p).is_dir())
+        return real(paths, glob)
+
+    monkeypatch.setattr(audit, "discover", counting)
+    code, doc = run_json(runner, str(tmp_path), "--jobs", "1")
+    assert [Path(f["path"]).name for f in doc["files"]] == ["b.xlsx", "a.xlsx"]
+    assert walks == [str(tmp_path)]

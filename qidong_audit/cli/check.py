@@ -94,12 +94,13 @@ def check(
             accepted = load_waivers(waivers)
         except WaiversError as exc:
             raise fail(str(exc)) from None
+    files = discover(inputs, glob)  # once: counted for the progress bar, planned for --annotate, audited as found
     targets = None
     if annotate is not None:
         from qidong_audit.io.annotate import AnnotateError, plan
 
         try:
-            targets = plan(annotate, discover(inputs, glob), inputs + ([str(output)] if output else []))
+            targets = plan(annotate, files, inputs + ([str(output)] if output else []))
         except AnnotateError as exc:
             raise fail(str(exc)) from None
     options = AuditOptions(rounding=rounding.value, tolerance=tol, rules_files=tuple(str(r) for r in rules or ()),
@@ -114,9 +115,8 @@ def check(
         run_cycle(inputs, cycle_report, options, format, output, fail_on, lang, verbose, quiet)
     try:
         pack = load_rules(options)
-        files = discover(inputs, glob)
         with _progress(len(files), quiet) as tick:
-            report = audit_paths(inputs, options, jobs=jobs or os.cpu_count() or 1, glob=glob, progress=tick)
+            report = audit_paths(files, options, jobs=jobs or os.cpu_count() or 1, progress=tick)
     except RulesError as exc:
         raise fail(str(exc)) from None
     if not report.files:
