@@ -206,8 +206,14 @@ def _results(paths: list[str], pack: RulePack, options: AuditOptions, jobs: int)
     yield from imap_isolated(
         lambda path: _safe_audit(path, pack, options), paths, jobs,
         timeout_s=limits.read_timeout_s, max_memory_bytes=limits.max_memory_bytes,
-        failed=lambda path, message: (FileResult(path, message), []),
+        failed=lambda path, message: (FileResult(path, message), []), overrun=_overrun,
     )
+
+
+def _overrun(timeout_s: float) -> str:
+    """A batch worker's deadline covers the whole audit of its file, not only the read."""
+    return (f"审核超时（读取、识别和检查这个文件超过 {timeout_s:g} 秒），文件可能已损坏或过大"
+            "（可用环境变量 QIDONG_AUDIT_READ_TIMEOUT_S 调整）")
 
 
 def _preload_readers() -> None:

@@ -134,3 +134,29 @@ def test_a_lone_workbook_is_read_ahead_and_no_read_outlives_the_command(runner, 
     result = run_cli(runner, "check", str(path), "--tolerance", "abc")  # stops before auditing
     assert result.exit_code == 2 and len(begun) == 2 and left == [0, 1] and not workbook._AHEAD
     assert _children() == before  # and the read it no longer needed was ended
+
+
+def test_a_batch_says_the_audit_ran_out_of_time_when_it_did(tmp_path, monkeypatch):
+    """In a batch the deadline covers a file's whole audit (read, recognition, rules): a file whose audit overruns is
+    reported as 审核超时, not as a read that timed out; the other files are audited."""
+    import shutil
+
+    from qidong_audit import audit
+    from qidong_audit.audit import AuditOptions, audit_paths, sample_path
+    from qidong_audit.io.limits import Limits
+
+    paths = [tmp_path / f"{name}.xlsx" for name in ("a", "slow", "b")]
+    for path in paths:
+        shutil.copyfile(sample_path(), path)
+    real = audit.audit_file
+
+    def audit_file(path, pack, options):  # recognition or rules that never end, met only by "slow.xlsx"
+        if path.endswith("slow.xlsx"):
+            time.sleep(60)
+        return real(path, pack, options)
+
+    monkeypatch.setattr(audit, "audit_file", audit_file)
+    report = audit_paths([str(p) for p in paths], AuditOptions(limits=Limits(read_timeout_s=2)), jobs=2)
+    errors = {p.rsplit("/", 1)[-1]: e for p, e in ((f.path, f.error) for f in report.files)}
+    assert errors["a.xlsx"] is None and errors["b.xlsx"] is None
+    assert errors["slow.xlsx"].startswith("审核超时（读取、识别和检查这个文件超过 2 秒）")

@@ -53,9 +53,10 @@ class _Worker:
 
 
 def imap_isolated(fn: Callable[[T], R], items: Sequence[T], jobs: int, *, timeout_s: float, max_memory_bytes: int,
-                  failed: Callable[[T, str], R]) -> Iterator[R]:
+                  failed: Callable[[T, str], R], overrun: Callable[[float], str] = isolate.overrun) -> Iterator[R]:
     """fn(item) for every item, in item order, computed in `jobs` forked workers. When a worker dies or
-    runs past `timeout_s` on an item, failed(item, message) stands in for that item's result."""
+    runs past `timeout_s` on an item, failed(item, message) stands in for that item's result; `overrun` words
+    the message of a worker that ran past its deadline (by default, a reader's)."""
     if not items:
         return
     workers: list[_Worker] = []
@@ -116,7 +117,7 @@ def imap_isolated(fn: Callable[[T], R], items: Sequence[T], jobs: int, *, timeou
                         feed(worker)
                 elif time.monotonic() - worker.started > timeout_s:
                     os.kill(worker.pid, signal.SIGKILL)
-                    replace(worker, isolate.overrun(timeout_s))
+                    replace(worker, overrun(timeout_s))
     finally:  # also on Ctrl-C or when the caller stops early: no worker outlives the batch
         for worker in list(workers):
             _retire(worker, workers)
