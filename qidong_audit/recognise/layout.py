@@ -299,32 +299,39 @@ _MAX_HEADER_WIDTH = 64  # a printed form's header is a few dozen columns of shor
 
 def _header(block: Block, label_rows: list[int], width: int, spec: TableSpec, tables: TableSet) -> tuple[list[ColumnRole], list[str]]:
     """The columns and panel names of a block's header: `_header_layout` of its `_header_grid`, remembered (with
-    that memo) by what the grid is made of — the header rows' cells as read, the merges over them and their
-    anchors' values — so that a form's header seen before costs no text work at all. Headers with anything
-    but short text in them are read afresh (1 == 1.0 == True, which print differently)."""
+    that memo) by what the grid is made of (`_header_key`), so that a form's header seen before costs no text
+    work at all."""
+    seen = _header_key(block, label_rows, width)
+    known = _header_memo(spec, tables)
+    header = known.get(seen) if seen is not None else None
+    if header is None:
+        columns, names = _header_layout(_header_grid(block, label_rows, width), width, spec, tables)
+        if seen is None:
+            return columns, names
+        if len(known) >= _MAX_HEADERS:
+            known.clear()
+        header = known[seen] = _described(columns, names)
+    return _columns(header)
+
+
+def _header_key(block: Block, label_rows: list[int], width: int) -> tuple | None:
+    """What a header grid is made of: the header rows' cells as read, the merges over them and their anchors'
+    values. None for a header with anything but short text in it (1 == 1.0 == True, which print differently)."""
     rows = block.sheet.rows
     cells = tuple(tuple(rows[r][:width]) if r < len(rows) else () for r in label_rows)
     if width > _MAX_HEADER_WIDTH or not all(_short_text(v) for line in cells for v in line):
-        return _header_layout(_header_grid(block, label_rows, width), width, spec, tables)
+        return None
     merges = block.sheet.merges
     if merges is not None and label_rows:
         low, high = min(label_rows), max(label_rows)
         over = tuple(((r0, c0), (r1, c1)) for (r0, c0), (r1, c1) in merges if not (r1 < low or r0 > high))
         anchors = tuple(rows[r0][c0] if r0 < len(rows) and c0 < len(rows[r0]) else None for (r0, c0), _end in over)
         if not all(map(_short_text, anchors)):
-            return _header_layout(_header_grid(block, label_rows, width), width, spec, tables)
-        merged = (over, anchors)
+            return None
+        merged: object = (over, anchors)
     else:
         merged = merges is None
-    known = _header_memo(spec, tables)
-    seen = ("cells", width, tuple(label_rows), cells, merged)
-    header = known.get(seen)
-    if header is None:
-        if len(known) >= _MAX_HEADERS:
-            known.clear()
-        columns, names = _header_layout(_header_grid(block, label_rows, width), width, spec, tables)
-        header = known[seen] = _described(columns, names)
-    return _columns(header)
+    return ("cells", width, tuple(label_rows), cells, merged)
 
 
 def _short_text(v: object) -> bool:
