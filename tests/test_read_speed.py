@@ -46,7 +46,7 @@ _CELLS = ('<row r="1"><c r="A1" s="1"><v>1.5</v></c><c r="B1" t="inlineStr"><is>
 def test_check_zip_hands_on_the_small_parts_it_read_whole():
     data = xlsx_bytes({"S": _sheet(_CELLS)})
     zf = _zip(data)
-    whole = bounds.check_zip(zf, "xlsx", Limits())
+    whole = bounds.check_zip(zf, data, "xlsx", Limits())
     assert "xl/worksheets/sheet1.xml" in whole and "xl/styles.xml" in whole and "xl/workbook.xml" in whole
     for name, content in whole.items():
         assert content == zf.read(name)
@@ -56,9 +56,9 @@ def test_check_zip_keeps_nothing_for_other_formats_nor_parts_past_the_prolog():
     big = _sheet("".join(f'<row r="{r}"><c r="A{r}"><v>{r}</v></c></row>' for r in range(1, 4000)))
     assert len(big) > bounds._PROLOG
     data = xlsx_bytes({"S": big, "T": _sheet(_CELLS)})
-    whole = bounds.check_zip(_zip(data), "xlsx", Limits())
+    whole = bounds.check_zip(_zip(data), data, "xlsx", Limits())
     assert "xl/worksheets/sheet1.xml" not in whole and "xl/worksheets/sheet2.xml" in whole
-    assert bounds.check_zip(_zip(data), "ods", Limits()) == {}
+    assert bounds.check_zip(_zip(data), data, "ods", Limits()) == {}
 
 
 def test_a_part_of_exactly_the_prolog_size_is_read_again():
@@ -68,13 +68,13 @@ def test_a_part_of_exactly_the_prolog_size_is_read_again():
     data = xlsx_bytes({"S": _HEAD + cells + " " * pad + _TAIL})
     zf = _zip(data)
     assert zf.getinfo("xl/worksheets/sheet1.xml").file_size == bounds._PROLOG
-    assert "xl/worksheets/sheet1.xml" not in bounds.check_zip(zf, "xlsx", Limits())
+    assert "xl/worksheets/sheet1.xml" not in bounds.check_zip(zf, data, "xlsx", Limits())
 
 
 def test_the_parts_kept_are_bounded(monkeypatch):
     monkeypatch.setattr(bounds, "_KEEP", 1500)
     data = xlsx_bytes({f"S{i}": _sheet(_CELLS) for i in range(10)})
-    whole = bounds.check_zip(_zip(data), "xlsx", Limits())
+    whole = bounds.check_zip(_zip(data), data, "xlsx", Limits())
     assert 0 < sum(map(len, whole.values())) <= 1500
     zf = _zip(data)
     assert xlsx_meta.scan(zf, 10**6, whole) == xlsx_meta.scan(zf, 10**6)
@@ -88,8 +88,9 @@ def test_a_repeated_part_name_keeps_the_copy_zf_read_returns():
         for info in src.infolist():
             out.writestr(info.filename, src.read(info))
         out.writestr("xl/worksheets/sheet1.xml", _sheet('<row r="1"><c r="A1"/><c r="XFD1048576"/></row>'))
-    zf = _zip(buf.getvalue())
-    whole = bounds.check_zip(zf, "xlsx", Limits())
+    data = buf.getvalue()
+    zf = _zip(data)
+    whole = bounds.check_zip(zf, data, "xlsx", Limits())
     assert whole["xl/worksheets/sheet1.xml"] == zf.read("xl/worksheets/sheet1.xml")
     with pytest.raises(ReadError, match="过大"):
         xlsx_meta.scan(zf, 10**6, whole)
@@ -97,8 +98,9 @@ def test_a_repeated_part_name_keeps_the_copy_zf_read_returns():
 
 def test_scan_gives_the_same_with_and_without_the_parts_handed_on():
     sheets = {"A": _sheet(_CELLS), "B": sheet_xml([[1.25, "x"], [None, 2.5]], hidden_rows=(1,))}
-    zf = _zip(xlsx_bytes(sheets))
-    assert xlsx_meta.scan(zf, 10**6, bounds.check_zip(zf, "xlsx", Limits())) == xlsx_meta.scan(zf, 10**6)
+    data = xlsx_bytes(sheets)
+    zf = _zip(data)
+    assert xlsx_meta.scan(zf, 10**6, bounds.check_zip(zf, data, "xlsx", Limits())) == xlsx_meta.scan(zf, 10**6)
 
 
 def test_a_broken_crc_in_a_small_part_is_still_found():

@@ -9,6 +9,7 @@ import re
 import zipfile
 
 from qidong_audit.io.limits import MiB, Limits, ReadError
+from qidong_audit.io.zipparts import head as read_head
 
 _MAX_MEMBERS = 10_000  # a real workbook has tens of parts; a zip of a million empty parts is an attack
 _PROLOG = 64 * 1024  # a DOCTYPE can only come before the root element
@@ -21,8 +22,9 @@ _ODS_COLS = re.compile(rb'number-columns-repeated="(\d+)"')
 _ODS_NAME = re.compile(rb'table:name="([^"]*)"')
 
 
-def check_zip(zf: zipfile.ZipFile, fmt: str, limits: Limits) -> dict[str, bytes]:
-    """Raise ReadError when the container is too large, too compressed, encrypted or malicious.
+def check_zip(zf: zipfile.ZipFile, data: bytes, fmt: str, limits: Limits) -> dict[str, bytes]:
+    """Raise ReadError when the container `zf` (whose bytes are `data`) is too large, too compressed, encrypted
+    or malicious.
 
     Returns the XML parts this check happened to read whole (those shorter than the prolog it reads anyway, by
     name, at most _KEEP bytes in all), so that xlsx_meta.scan does not inflate them a second time: in a standard
@@ -45,8 +47,7 @@ def check_zip(zf: zipfile.ZipFile, fmt: str, limits: Limits) -> dict[str, bytes]
     room = _KEEP if fmt == "xlsx" else 0
     for i in infos:
         if i.filename.lower().endswith((".xml", ".rels", ".vml")):
-            with zf.open(i) as fh:
-                head = fh.read(_PROLOG)
+            head = read_head(zf, data, i, _PROLOG)
             if b"!" in head and _DOCTYPE.search(head):  # "!" is rare in a part: memchr skips most parts at once
                 raise ReadError(f"{i.filename} 含有 DTD/实体声明（可能是“XML 炸弹”），工作簿不会这样写，拒绝读取")
             if i.filename == "xl/sharedStrings.xml":

@@ -21,6 +21,7 @@ from qidong_audit.io import isolate
 from qidong_audit.io.isolate import Pending, run_isolated
 from qidong_audit.io.limits import DEFAULT_LIMITS, MiB, Limits, ReadError
 from qidong_audit.io.xlsx_meta import SheetMeta, scan
+from qidong_audit.io.zipparts import stored_copy
 
 __all__ = ["DEFAULT_LIMITS", "Limits", "RawSheet", "RawWorkbook", "ReadError", "read_workbook", "sniff"]
 
@@ -165,10 +166,11 @@ def _file_bytes(p: Path, limits: Limits) -> bytes:
 
 def _read(path: str, data: bytes, limits: Limits) -> RawWorkbook:
     metas: dict[str, SheetMeta] = {}
+    book = data  # what calamine reads: the file, or the same zip with the parts read here stored uncompressed
     if data.startswith(_ZIP):  # the one ZipFile serves the sniff, the container checks and the scan
         with _open_zip(data) as zf:
             fmt = _zip_format(zf)
-            metas = _check_zip(zf, fmt, limits)
+            metas, book = _check_zip(zf, data, fmt, limits)
     else:
         fmt = sniff(data[:512], data)
     if fmt in ("html", "spreadsheetml", "text"):
@@ -180,7 +182,7 @@ def _read(path: str, data: bytes, limits: Limits) -> RawWorkbook:
     try:
         from python_calamine import CalamineWorkbook
 
-        wb = CalamineWorkbook.from_filelike(io.BytesIO(data))
+        wb = CalamineWorkbook.from_filelike(io.BytesIO(book))
     except Exception as exc:  # calamine raises several unrelated types for bad input
         raise ReadError(f"无法打开工作簿（{fmt}）：{_open_error(data, fmt, exc)}") from None
     sheets: list[RawSheet] = []
@@ -207,11 +209,15 @@ def _read(path: str, data: bytes, limits: Limits) -> RawWorkbook:
     return RawWorkbook(path, fmt, sheets)
 
 
-def _check_zip(zf: zipfile.ZipFile, fmt: str, limits: Limits) -> dict[str, SheetMeta]:
-    """Refuse zip bombs before anything is decompressed; scan xlsx sheet XML for what calamine hides."""
+def _check_zip(zf: zipfile.ZipFile, data: bytes, fmt: str, limits: Limits) -> tuple[dict[str, SheetMeta], bytes]:
+    """Refuse zip bombs before anything is decompressed; scan xlsx sheet XML for what calamine hides. Returns the
+    scan and the bytes calamine is to read: for an xlsx, the zip with the parts inflated here stored."""
     try:
-        whole = check_zip(zf, fmt, limits)
-        return scan(zf, limits.max_cells, whole) if fmt == "xlsx" else {}
+        whole = check_zip(zf, data, fmt, limits)
+        if fmt != "xlsx":
+            return {}, data
+        metas = scan(zf, limits.max_cells, whole)
+        return metas, (stored_copy(zf, data, whole) if whole else None) or data
     except ReadError:
         raise
     except _ZIP_ERRORS as exc:
