@@ -358,3 +358,33 @@ def test_a_file_that_grew_past_the_limit_after_stat_is_refused(tmp_path):
     p.size = 10
     with pytest.raises(ReadError, match="文件过大"):
         workbook._file_bytes(p, Limits(max_file_bytes=1024 * 1024))
+
+
+# ── Styles and sheet lists, remembered by their bytes ────────────────────────────────────────────────────────
+
+def test_workbooks_alike_but_for_their_styles_read_their_own_decimals():
+    from tests.fuzz.corpus import _STYLES
+
+    xml = _sheet('<row r="1"><c r="A1" s="1"><v>1.5</v></c></row>')
+    three = _STYLES.replace('formatCode="#,##0.00"', 'formatCode="0.000"')
+    for styles, shown in ((_STYLES, 2), (three, 3), (_STYLES, 2), (three, 3)):  # each seen twice, alternately
+        data = xlsx_bytes({"S": xml}, parts={"xl/styles.xml": styles})
+        zf = _zip(data)
+        assert xlsx_meta.scan(zf, 10**6, bounds.check_zip(zf, data, "xlsx", Limits()))["S"].decimals == {"A1": shown}
+
+
+def test_workbooks_alike_but_for_their_sheet_names_keep_their_own_names():
+    for names in (["甲", "乙"], ["甲", "丙"], ["甲", "乙"]):
+        data = xlsx_bytes({n: _sheet(_CELLS) for n in names})
+        zf = _zip(data)
+        assert list(xlsx_meta.scan(zf, 10**6)) == names
+
+
+def test_what_is_remembered_is_bounded(monkeypatch):
+    monkeypatch.setattr(xlsx_meta, "_REMEMBERED", {})
+    monkeypatch.setattr(xlsx_meta, "_MAX_REMEMBERED", 3)
+    for i in range(10):
+        assert xlsx_meta._remembered(len, b"x" * i) == i
+        assert len(xlsx_meta._REMEMBERED) <= 3
+    big = b"x" * (xlsx_meta._MAX_REMEMBERED_PART + 1)
+    assert xlsx_meta._remembered(len, big) == len(big) and (len, big) not in xlsx_meta._REMEMBERED

@@ -104,10 +104,16 @@ class _Parts:
         return self._zf.read(name) if data is None else data
 
 
-def _style_decimals(zf: zipfile.ZipFile | _Parts, names: set[str]) -> list[int | None]:
+def _shown(zf: zipfile.ZipFile | _Parts, names: set[str]) -> dict[bytes, int]:
+    """Style index (as written in `s="…"`) → decimals its number format shows, for the styles that show a fixed
+    number (General shows what it has and is left out)."""
     if "xl/styles.xml" not in names:
-        return []
-    xml = zf.read("xl/styles.xml").decode("utf-8", "replace")
+        return {}
+    return _remembered(_shown_in, zf.read("xl/styles.xml"))
+
+
+def _shown_in(styles: bytes) -> dict[bytes, int]:
+    xml = styles.decode("utf-8", "replace")
     custom = {}
     for a in map(_attrs, _NUMFMT.findall(xml)):
         try:
@@ -122,26 +128,50 @@ def _style_decimals(zf: zipfile.ZipFile | _Parts, names: set[str]) -> list[int |
         except ValueError:
             fid = 0
         out.append(custom[fid] if fid in custom else _BUILTIN_DECIMALS.get(fid))
-    return out
+    return {str(i).encode(): d for i, d in enumerate(out) if d is not None}
 
 
 def sheet_paths(zf: zipfile.ZipFile | _Parts, names: set[str]) -> dict[str, str]:
     """Sheet name → part name inside the zip."""
     if "xl/workbook.xml" not in names:
         return {}
-    wb = zf.read("xl/workbook.xml").decode("utf-8", "replace")
+    rels = zf.read("xl/_rels/workbook.xml.rels") if "xl/_rels/workbook.xml.rels" in names else b""
+    return {sheet: path for sheet, path in _remembered(_sheet_targets, zf.read("xl/workbook.xml"), rels)
+            if path in names}
+
+
+def _sheet_targets(workbook: bytes, relationships: bytes) -> tuple[tuple[str, str], ...]:
+    """(sheet name, the part its relationship points to) for every sheet the workbook lists, in order."""
     rels = {}
-    if "xl/_rels/workbook.xml.rels" in names:
-        for a in map(_attrs, _REL.findall(zf.read("xl/_rels/workbook.xml.rels").decode("utf-8", "replace"))):
-            target = a.get("Target", "")
-            path = target.lstrip("/") if target.startswith("/") else normpath(join("xl", target))
-            rels[a.get("Id", "")] = path
-    out = {}
-    for a in map(_attrs, _SHEET.findall(wb)):
+    for a in map(_attrs, _REL.findall(relationships.decode("utf-8", "replace"))):
+        target = a.get("Target", "")
+        path = target.lstrip("/") if target.startswith("/") else normpath(join("xl", target))
+        rels[a.get("Id", "")] = path
+    out = []
+    for a in map(_attrs, _SHEET.findall(workbook.decode("utf-8", "replace"))):
         path = rels.get(a.get("id", ""))
-        if path and path in names:
-            out[_unescape(a.get("name", ""))] = path
-    return out
+        if path:
+            out.append((_unescape(a.get("name", "")), path))
+    return tuple(out)
+
+
+# What the styles, workbook and relationship parts say, by their bytes: the workbooks of one county's departments
+# come from one template, and these parts recur from file to file. Small parts only, and a bounded number of them.
+_REMEMBERED: dict[tuple, object] = {}
+_MAX_REMEMBERED, _MAX_REMEMBERED_PART = 256, 256 * 1024
+
+
+def _remembered(work, *parts: bytes):
+    """work(*parts), remembered by the parts' bytes. Callers never change what it returns."""
+    if sum(map(len, parts)) > _MAX_REMEMBERED_PART:
+        return work(*parts)
+    key = (work, *parts)
+    found = _REMEMBERED.get(key)
+    if found is None:
+        if len(_REMEMBERED) >= _MAX_REMEMBERED:
+            _REMEMBERED.clear()
+        found = _REMEMBERED[key] = work(*parts)
+    return found
 
 
 def _unescape(s: str) -> str:
@@ -154,8 +184,7 @@ def scan(zf: zipfile.ZipFile, max_cells: int, whole: Mapping[str, bytes] | None 
     returns them), used instead of inflating them again."""
     parts = _Parts(zf, whole or {})
     names = set(zf.namelist())
-    styles = _style_decimals(parts, names)
-    shown = {str(i).encode(): d for i, d in enumerate(styles) if d is not None}
+    shown = _shown(parts, names)
     out: dict[str, SheetMeta] = {}
     total = 0
     for sheet, path in sheet_paths(parts, names).items():
