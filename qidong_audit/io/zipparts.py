@@ -132,4 +132,5 @@ def stored_copy(zf: zipfile.ZipFile, data: bytes, read: dict[str, bytes]) -> byt
     directory = b"".join(central)
     if offset + len(directory) >= _MAX_32 or len(infos) >= 0xFFFF:
         return None
-    return b"".join(local) + directory + _END.pack(b"PK\x05\x06", 0, 0, len(infos), len(infos), len(directory), offset, 0)
+    local += (directory, _END.pack(b"PK\x05\x06", 0, 0, len(infos), len(infos), len(directory), offset, 0))
+    return b"".join(local)  # one copy of the parts, not one per concatenation
