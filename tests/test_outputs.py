@@ -13,6 +13,8 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from fixtures.builders import clean_dataset, set_cell, write_central
 from qidong_audit.cli.common import Format
@@ -363,3 +365,35 @@ def test_english_titles_cover_the_report_checks():
     from qidong_audit.render import english
 
     assert set(TEXT_RULES) <= set(english()["rules"])
+
+
+# ── The indented JSON writer ─────────────────────────────────────────────────────────────────────────────────
+
+_LEAF = (st.none() | st.booleans() | st.integers() | st.floats() | st.text()
+         | st.sampled_from(["", "\"", "\\", "\n\t\x00\x1f", "\u2028", "祁东县", "😀", "\ud800"]))
+_JSONISH = st.recursive(
+    _LEAF,
+    lambda inner: st.lists(inner, max_size=4) | st.lists(inner, max_size=3).map(tuple)
+    | st.dictionaries(st.text(max_size=5), inner, max_size=4)
+    | st.dictionaries(st.one_of(st.integers(), st.booleans(), st.none(), st.floats()), inner, max_size=2),
+    max_leaves=30,
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(doc=_JSONISH)
+def test_the_json_writer_writes_what_json_dumps_writes(doc):
+    from qidong_audit.render.json import dumps
+
+    assert dumps(doc) == json.dumps(doc, ensure_ascii=False, indent=2)
+
+
+def test_the_json_writer_leaves_what_json_cannot_write_to_json():
+    from qidong_audit.render.json import dumps
+
+    for doc in ({"a": {1, 2}}, [object()], {"x": Decimal("1")}):
+        with pytest.raises(TypeError) as ours:
+            dumps(doc)
+        with pytest.raises(TypeError) as theirs:
+            json.dumps(doc, ensure_ascii=False, indent=2)
+        assert str(ours.value) == str(theirs.value)

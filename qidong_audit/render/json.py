@@ -17,6 +17,71 @@ from qidong_audit.render import Context
 SCHEMA_VERSION = 1
 
 
+def dumps(doc: object) -> str:
+    """`json.dumps(doc, ensure_ascii=False, indent=2)`, character for character, several times faster: the standard
+    library indents through a generator per container, which for a batch of thousands of files was most of the
+    time spent writing the report, after the last file was audited. Anything but str, int, float, bool, None,
+    lists, tuples and dicts with str keys is left to the standard library, which words the error."""
+    out: list[str] = []
+    try:
+        _dump(doc, out, "\n")
+    except _Unusual:
+        return json.dumps(doc, ensure_ascii=False, indent=2)
+    return "".join(out)
+
+
+class _Unusual(Exception):
+    """A value `_dump` leaves to the standard library."""
+
+
+_encode = json.encoder.encode_basestring  # the C encoder the standard library itself uses, ensure_ascii=False
+_float = json.encoder.JSONEncoder(allow_nan=True).iterencode  # NaN and Infinity as the standard library writes them
+
+
+def _dump(o: object, out: list[str], newline: str) -> None:
+    """Append the JSON of `o` as json.dumps(indent=2) writes it at the depth `newline` ("\n" + its indent) gives."""
+    if isinstance(o, str):
+        out.append(_encode(o))
+    elif o is None:
+        out.append("null")
+    elif o is True:
+        out.append("true")
+    elif o is False:
+        out.append("false")
+    elif isinstance(o, int):
+        out.append(int.__repr__(o))
+    elif isinstance(o, float):
+        out.append("".join(_float(o)))
+    elif isinstance(o, (list, tuple)):
+        if not o:
+            out.append("[]")
+            return
+        inner = newline + "  "
+        out.append("[")
+        for i, item in enumerate(o):
+            out.append(inner if i == 0 else "," + inner)
+            _dump(item, out, inner)
+        out.append(newline + "]")
+    elif isinstance(o, dict):
+        if not o:
+            out.append("{}")
+            return
+        inner = newline + "  "
+        out.append("{")
+        first = True
+        for key, value in o.items():
+            if not isinstance(key, str):
+                raise _Unusual
+            out.append(inner if first else "," + inner)
+            first = False
+            out.append(_encode(key))
+            out.append(": ")
+            _dump(value, out, inner)
+        out.append(newline + "}")
+    else:
+        raise _Unusual
+
+
 def _amount(d: Decimal | None) -> str | None:
     return None if d is None else format(d, "f")
 
@@ -75,7 +140,7 @@ def finding_entry(f: Finding, ctx: Context | None = None) -> dict:
 
 
 def render_report(report: Report, ctx: Context | None = None) -> str:
-    return json.dumps(document(report, ctx), ensure_ascii=False, indent=2) + "\n"
+    return dumps(document(report, ctx)) + "\n"
 
 
 def document(report: Report, ctx: Context | None = None) -> dict:
@@ -116,7 +181,7 @@ def render_comparison(comparison, ctx: Context | None = None) -> str:
          pct: _amount(x.percent), f"{left}_cell": _where(x.left_ref), f"{right}_cell": _where(x.right_ref)}
         for x in comparison.lines
     ]
-    return json.dumps(doc, ensure_ascii=False, indent=2) + "\n"
+    return dumps(doc) + "\n"
 
 
 def _where(ref: tuple[str, str | None, str | None] | None) -> dict | None:
@@ -125,4 +190,4 @@ def _where(ref: tuple[str, str | None, str | None] | None) -> dict | None:
 
 def render_inspection(files: list[FileResult]) -> str:
     doc = {"schema_version": SCHEMA_VERSION, "files": [file_entry(f, detail=True) for f in files]}
-    return json.dumps(doc, ensure_ascii=False, indent=2) + "\n"
+    return dumps(doc) + "\n"

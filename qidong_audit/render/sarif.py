@@ -8,13 +8,13 @@ Amounts are strings, as in the JSON contract.
 
 from __future__ import annotations
 
-import json
 from pathlib import PurePosixPath, PureWindowsPath
 from urllib.parse import quote
 
 from qidong_audit import __version__
 from qidong_audit.model import Finding, Report, Severity
 from qidong_audit.render import Context, RuleInfo
+from qidong_audit.render.json import dumps
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 _LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
@@ -63,7 +63,7 @@ def render_report(report: Report, ctx: Context | None = None) -> str:
         "properties": {"rounding": {"mode": report.rounding_mode, "tolerance": _amount(report.tolerance)}},
     }
     doc = {"$schema": SCHEMA, "version": "2.1.0", "runs": [run]}
-    return json.dumps(doc, ensure_ascii=False, indent=2) + "\n"
+    return dumps(doc) + "\n"
 
 
 def _descriptor(r: RuleInfo, ctx: Context) -> dict:
