@@ -86,11 +86,9 @@ def _table(path: str, block, tables: TableSet, lead: list[str], dept: str | None
     tables = tables.own(spec)  # labels are read with the aliases of the table's own pack
     sheet_name = sheet.row_labels[block.title_row] if sheet.row_labels else sheet.name  # a PDF's page
     layout = analyse(block, spec, tables)
-    rows, bad = build_rows(block, spec, layout, tables, _class_lookup(year), amounts)
+    rows, bad, cells, unknown = build_rows(block, spec, layout, tables, _class_lookup(year), amounts)
     unit = unit_of(lead)
     issues: list[Finding] = []
-    every = [c for row in rows for c in row.cells.values()]
-    cells = [c for c in every if c.value is not None]
     decimals = _precision(unit, cells)
     leaf_row = layout.label_rows[-1] if layout.label_rows else block.title_row
     columns = tuple(
@@ -141,7 +139,7 @@ def _table(path: str, block, tables: TableSet, lead: list[str], dept: str | None
                     cell.text,
                 )
             )
-    for cell in (c for c in every if c.unknown):
+    for cell in unknown:
         if cell.unknown == "公式无缓存值":
             text = f"{where} {cell.a1} 是公式但文件中没有计算结果（未在 Excel/WPS 中重新计算保存），其值未知，依赖它的检查无法进行"
             severity = Severity.WARNING
@@ -150,7 +148,7 @@ def _table(path: str, block, tables: TableSet, lead: list[str], dept: str | None
             severity = Severity.ERROR
         issues.append(_finding(path, "QA.unknown-value", severity, text, sheet_name, cell.a1, spec.table_id, cell.a1, cell.unknown))
     hidden = sheet.meta.hidden_rows if sheet.meta else set()
-    for row in rows:
+    for row in rows if hidden else ():
         if row.row in hidden and any(c.value is not None for c in row.cells.values()):
             first = next(iter(row.cells.values()))
             issues.append(

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
+from typing import NamedTuple
 
 from qidong_audit.address import column_letters
 from qidong_audit.model import Cell, Row, new_cell, new_row
@@ -520,17 +521,27 @@ def _names_memo(spec: TableSpec, tables: TableSet, class_code) -> dict:
     return slot[3]
 
 
+class BuiltRows(NamedTuple):
+    rows: list[Row]
+    bad: list[Cell]  # cells that are not amounts
+    valued: list[Cell]  # the rows' cells with a value, in row and column order
+    unknown: list[Cell]  # the rows' cells whose value the file lacks (an error, a formula without its result)
+
+
 def build_rows(
     block: Block, spec: TableSpec, layout: Layout, tables: TableSet, class_code, amounts: Amounts | None = None
-) -> tuple[list[Row], list[Cell]]:
-    """Rows per panel with their amount cells; returns (rows, cells that were not amounts). `amounts` reads the
-    workbook's amount cells (shared by its tables)."""
+) -> BuiltRows:
+    """Rows per panel with their amount cells, and those cells sorted out as the table's checks of its cells
+    need them (one pass over the cells instead of one per check). `amounts` reads the workbook's amount cells
+    (shared by its tables)."""
     if amounts is None:
         amounts = Amounts()
     sheet = block.sheet
     rows = sheet.rows
     out: list[Row] = []
     bad: list[Cell] = []
+    numbers: list[Cell] = []
+    unknowns: list[Cell] = []
     states = {p: _CodeState() for p in range(len(layout.panel_names))}
     seen_labels: dict[int, dict[str, int]] = {p: {} for p in states}
     last_plain: dict[int, str] = {}
@@ -572,6 +583,7 @@ def build_rows(
                 continue  # nothing in this panel's part of the row: no row, and no cell to build or report
             cells: dict[str, Cell] = {}
             valued = False
+            lacking: list[Cell] | None = None
             for col, key, letters in amount_cols:
                 v = raw[col] if col < width else None
                 value, text, decimals, invalid, blank = BLANK if v is None else read(v)
@@ -589,11 +601,16 @@ def build_rows(
                     bad.append(cell)
                 if value is not None:
                     valued = True
+                    numbers.append(cell)
+                if unknown:
+                    lacking = [cell] if lacking is None else lacking + [cell]
             if named or valued:
                 out.append(_make_row(pname, p, r, label, code, kind, row_key, level, cells, seen_labels, last_plain))
+                if lacking:
+                    unknowns += lacking
     if spec.class_rows_before:
         out = _mark_class_rows(out, tables.canon(spec.class_rows_before))
-    return out, bad
+    return BuiltRows(out, bad, numbers, unknowns)
 
 
 def _row_name(raw: list[object], keys: list[tuple[int, str]], state: _CodeState) -> tuple[str, str | None]:
