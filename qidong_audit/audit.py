@@ -151,7 +151,7 @@ def audit_file(path: str, pack: RulePack, options: AuditOptions) -> tuple[FileRe
     if text_lines:
         findings.extend(_check_text(path, text_lines, result, options))
     if not options.keep_rows:  # a batch keeps what the report shows of each table, not its cells
-        result = replace(result, tables=tuple(replace(t, rows=()) for t in result.tables))
+        result = replace(result, tables=tuple(t.without_rows() for t in result.tables))
     return result, findings
 
 

@@ -155,12 +155,22 @@ class Table:
     empty_note: str | None  # "本表无数据" style note, when the table is published empty
     code_layout: str = ""  # "类|款|项" (split columns), "单列" (one code column), "" (no codes)
 
+    def without_rows(self) -> Table:
+        """The table with no rows: what a batch keeps of each table. (dataclasses.replace works out the fields and
+        their init flags on every call; this takes them as they are.)"""
+        values = list(by_fields(self)[1])
+        values[_TABLE_ROWS] = ()
+        return Table(*values)
+
     def panels(self) -> list[str]:
         seen: list[str] = []
         for c in self.columns:
             if c.panel not in seen:
                 seen.append(c.panel)
         return seen
+
+
+_TABLE_ROWS = [f.name for f in fields(Table)].index("rows")
 
 
 @dataclass(frozen=True, slots=True)

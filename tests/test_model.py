@@ -41,3 +41,15 @@ def test_a_finding_with_defaults_pickles_by_its_fields():
     f = Finding(rule="X01", severity=Severity.WARNING, verdict=Verdict.INVALID, message="m", file="a.xlsx")
     assert pickle.loads(pickle.dumps(f)) == f
     assert f.__reduce__()[0] is Finding
+
+
+def test_a_table_without_rows_is_the_table_with_rows_replaced():
+    from qidong_audit.model import Column, Table
+
+    row = new_row("支出", "行政运行", "行政运行", "2010101", "项", "data", 7, {})
+    table = Table("JS03", "支出决算表", "支出决算表（印）", "表3", "元", True, 4, "A1:J30", (4, 5),
+                  (Column("合计", "合计", 4, "E5", "支出"),), (row,), "某局", "功能", "本表无数据", "类|款|项")
+    bare = table.without_rows()
+    assert bare == dataclasses.replace(table, rows=()) and bare.rows == () and table.rows == (row,)
+    assert [getattr(bare, f.name) for f in dataclasses.fields(Table) if f.name != "rows"] == \
+        [getattr(table, f.name) for f in dataclasses.fields(Table) if f.name != "rows"]
