@@ -253,7 +253,8 @@ def _extent(xml: bytes, sheet: str, budget: int, meta: SheetMeta, shown: dict[by
             rows = max(rows, max(map(int, numbers)))
         _check(sheet, rows, cols, budget)
         if shown:
-            if plain and not any(d.startswith(b"0") for d in numbers):  # … without leading zeros: it is the key
+            # … without leading zeros (digits only: one starts with "0" exactly when the least of them does)
+            if plain and numbers and not min(numbers).startswith(b"0"):  # then the address as written is the key
                 meta.decimals.update({(c + d).decode(): shown[s] for c, d, s in found if s in shown})
             else:
                 meta.decimals.update({a1(int(d) - 1, col_of[c] - 1): shown[s] for c, d, s in found if s in shown and d})
