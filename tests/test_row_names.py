@@ -135,3 +135,29 @@ def test_a_header_with_a_number_in_it_is_read_afresh(tmp_path):
     for _spec, _tables, known in layout._HEADERS.values():
         for key in known:
             assert key[0] != "cells" or all(v is None or isinstance(v, str) for line in key[3] for v in line)
+
+
+# ── A table body's common row, recognised at one look ────────────────────────────────────────────────────────
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_WORDS = ["行政运行", "合计", "注：本表", "说明", "栏次", "行次", " 栏次 ", "1", "2010101", "", "  ", "本表无数据",
+          "一般公共服务支出", "（续）", "支出决算表", "单位：万元", "项目"]
+_VALUES = st.one_of(st.none(), st.sampled_from(_WORDS), st.text(max_size=6), st.floats(allow_nan=True),
+                    st.integers(-5, 5), st.booleans())
+
+
+@settings(max_examples=400, deadline=None)
+@given(row=st.lists(_VALUES, min_size=1, max_size=6))
+def test_a_row_plainly_data_is_neither_a_note_nor_a_repeat(row):
+    from qidong_audit.recognise.grid import lines_of
+    from qidong_audit.recognise.spec import all_tables
+
+    tables = all_tables()
+    line = lines_of([row])[0]
+    if not line.values or not layout._plainly_data(line):
+        return
+    spec = tables.by_id("JS03")
+    assert layout._is_note_row(line) is None
+    assert not layout._is_repeat(line, {"项目", "合计", "栏次"}, spec, tables)

@@ -106,6 +106,15 @@ def _is_column_number_row(line: Line) -> bool:
     return seq[0] in (0, 1) and seq == list(range(seq[0], seq[0] + len(seq)))
 
 
+def _plainly_data(line: Line) -> bool:
+    """A table body's common row — text first, and a number, date or boolean in it — that opens no note and is
+    no 栏次 row: _is_note_row and _is_repeat both say no to it, and this says so with one look at its first value
+    (a table body is a few hundred of these)."""
+    first = line.values[0]
+    return (not line.only_text and first.__class__ is str and not _opens_note(first)
+            and norm(first) not in _COLUMN_NUMBER_HEADS)
+
+
 def _is_note_row(line: Line) -> str | None:
     if not line.values:
         return None
@@ -278,6 +287,11 @@ def analyse(block: Block, spec: TableSpec, tables: TableSet) -> Layout:
     while r < block.end:
         line = lines[r]
         if not line.values:  # a blank row is neither a note nor data
+            r += 1
+            continue
+        if note is None and _plainly_data(line):
+            data_rows.append(r)
+            end_row = r
             r += 1
             continue
         found = _is_note_row(line)
