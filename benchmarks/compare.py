@@ -37,6 +37,8 @@ PY = sys.executable
 _LOOP = """
 import gc, sys
 sys.path.insert(0, sys.argv[1])
+import qidong_audit
+sys.stderr.write(f"FROM {qidong_audit.__file__}\\n")
 import qidong_audit.audit as A
 from qidong_audit.io import isolate
 isolate.IN_READER = True
@@ -61,22 +63,35 @@ def _env(tree: Path, **extra: str) -> dict[str, str]:
 def batch_cpu(tree: Path, folder: Path) -> tuple[float, float, float]:
     """(wall, workers' CPU, parent's CPU) of `check --jobs 2` over the folder, in seconds."""
     # The CLI under a wrapper that reports, as it leaves, its own CPU (the parent) and its children's (the workers)
+    # `python -c` puts the working directory first on sys.path: run from the tree itself, and say which copy of
+    # the package ran (from the directory compare.py was started in, both sides once ran that directory's code).
     wrapper = ("import atexit, resource, sys\n"
                "def report():\n"
                "    s = resource.getrusage(resource.RUSAGE_SELF); c = resource.getrusage(resource.RUSAGE_CHILDREN)\n"
                "    sys.stderr.write(f'CPU {s.ru_utime + s.ru_stime} {c.ru_utime + c.ru_stime}\\n')\n"
                "atexit.register(report)\n"
                "sys.argv = ['qidong-audit', 'check', sys.argv[1], '-q', '-f', 'json', '--jobs', '2']\n"
+               "import qidong_audit\n"
+               "sys.stderr.write(f'FROM {qidong_audit.__file__}\\n')\n"
                "from qidong_audit.cli import main\n"
                "main()\n")
     t = time.perf_counter()
     done = subprocess.run([PY, "-c", wrapper, str(folder)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                          env=_env(tree), text=True)
+                          env=_env(tree), text=True, cwd=tree)
     wall = time.perf_counter() - t
     found = re.search(r"CPU ([\d.]+) ([\d.]+)", done.stderr)
     if done.returncode not in (0, 1) or not found:
         raise SystemExit(f"{tree}: check failed ({done.returncode})\n{done.stderr[-2000:]}")
+    _ran_from(tree, done.stderr)
     return wall, float(found.group(2)), float(found.group(1))
+
+
+def _ran_from(tree: Path, stderr: str) -> None:
+    """Stop unless the package that ran is the tree's own."""
+    found = re.search(r"FROM (.+)", stderr)
+    if not found or not Path(found.group(1)).resolve().is_relative_to(tree):
+        raise SystemExit(f"{tree}: the run imported {found.group(1) if found else 'an unknown copy'}, not this tree's "
+                         "package")
 
 
 def instructions(tree: Path, files: list[Path], n: int) -> float:
@@ -84,10 +99,11 @@ def instructions(tree: Path, files: list[Path], n: int) -> float:
     def count(k: int) -> int:
         done = subprocess.run(
             ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", PY, "-c", _LOOP, str(tree), str(k),
-             *map(str, files)], capture_output=True, text=True, env=_env(tree, QIDONG_AUDIT_CACHE_DIR="off"))
+             *map(str, files)], capture_output=True, text=True, env=_env(tree, QIDONG_AUDIT_CACHE_DIR="off"), cwd=tree)
         found = re.search(r"Collected : (\d+)", done.stderr)
         if not found:
             raise SystemExit(f"{tree}: callgrind failed\n{done.stderr[-2000:]}")
+        _ran_from(tree, done.stderr)
         return int(found.group(1))
 
     return (count(n) - count(0)) / n / 1e6
