@@ -158,7 +158,7 @@ def _sheet_targets(workbook: bytes, relationships: bytes) -> tuple[tuple[str, st
 # What the styles, workbook and relationship parts say, by their bytes: the workbooks of one county's departments
 # come from one template, and these parts recur from file to file. Small parts only, and a bounded number of them.
 _REMEMBERED: dict[tuple, object] = {}
-_MAX_REMEMBERED, _MAX_REMEMBERED_PART = 256, 256 * 1024
+_MAX_REMEMBERED, _MAX_REMEMBERED_PART = 64, 64 * 1024  # at most 4 MiB of parts held
 
 
 def _remembered(work, *parts: bytes):

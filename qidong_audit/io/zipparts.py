@@ -30,17 +30,7 @@ def head(zf: zipfile.ZipFile, data: bytes, info: zipfile.ZipInfo, size: int) -> 
     if info.compress_type not in (zipfile.ZIP_DEFLATED, zipfile.ZIP_STORED):
         with zf.open(info) as fh:
             return fh.read(size)
-    at = info.header_offset
-    if at < 0:  # a directory this wrong makes zipfile's seek fail (and a slice would count from the end)
-        raise ValueError(f"negative seek value {at}")
-    fields = data[at:at + _LOCAL.size]
-    if len(fields) != _LOCAL.size:
-        raise zipfile.BadZipFile("Truncated file header")
-    signature, _, _, flags, _, _, _, _, _, _, name_length, extra_length = _LOCAL.unpack(fields)
-    if signature != _SIGNATURE:
-        raise zipfile.BadZipFile("Bad magic number for file header")
-    at += _LOCAL.size
-    name = data[at:at + name_length]
+    flags, name, at = _local_header(data, info)
     if info.flag_bits & _PATCHED:
         raise NotImplementedError("compressed patched data (flag bit 5)")
     if info.flag_bits & _STRONG:
@@ -52,9 +42,7 @@ def head(zf: zipfile.ZipFile, data: bytes, info: zipfile.ZipInfo, size: int) -> 
     if size <= 0:
         return b""
     # ZipExtFile.read(size), step for step, with slices of `data` for reads of its file object
-    deflated = info.compress_type == zipfile.ZIP_DEFLATED
-    inflate = zlib.decompressobj(-15) if deflated else None
-    at += name_length + extra_length
+    inflate = zlib.decompressobj(-15) if info.compress_type == zipfile.ZIP_DEFLATED else None
     packed_left, left, crc = info.compress_size, info.file_size, 0
     out: list[bytes] = []
     wanted, ended = size, False
@@ -89,6 +77,22 @@ def head(zf: zipfile.ZipFile, data: bytes, info: zipfile.ZipInfo, size: int) -> 
     return out[0] if len(out) == 1 else b"".join(out)
 
 
+def _local_header(data: bytes, info: zipfile.ZipInfo) -> tuple[int, bytes, int]:
+    """(flags, the name as written, where the part's data starts) from a part's local header, read and checked
+    as ZipFile.open reads and checks it."""
+    at = info.header_offset
+    if at < 0:  # a directory this wrong makes zipfile's seek fail (and a slice would count from the end)
+        raise ValueError(f"negative seek value {at}")
+    fields = data[at:at + _LOCAL.size]
+    if len(fields) != _LOCAL.size:
+        raise zipfile.BadZipFile("Truncated file header")
+    signature, _, _, flags, _, _, _, _, _, _, name_length, extra_length = _LOCAL.unpack(fields)
+    if signature != _SIGNATURE:
+        raise zipfile.BadZipFile("Bad magic number for file header")
+    at += _LOCAL.size
+    return flags, data[at:at + name_length], at + name_length + extra_length
+
+
 _CENTRAL = struct.Struct("<4s4B4HL2L5H2L")
 _END = struct.Struct("<4s4H2LH")
 _MAX_32 = 0xFFFFFFFF
@@ -111,11 +115,7 @@ def stored_copy(zf: zipfile.ZipFile, data: bytes, read: dict[str, bytes]) -> byt
             if content is not None and zf.getinfo(info.filename) is info:
                 method, body = zipfile.ZIP_STORED, content
             else:
-                at = info.header_offset
-                fields = _LOCAL.unpack_from(data, at) if at >= 0 else None
-                if fields is None or fields[0] != _SIGNATURE:
-                    return None
-                at += _LOCAL.size + fields[10] + fields[11]
+                at = _local_header(data, info)[2]
                 method, body = info.compress_type, data[at:at + info.compress_size]
                 if len(body) != info.compress_size:
                     return None
@@ -127,7 +127,7 @@ def stored_copy(zf: zipfile.ZipFile, data: bytes, read: dict[str, bytes]) -> byt
             central += (_CENTRAL.pack(b"PK\x01\x02", 20, 0, 20, 0, _UTF8_NAME, method, 0, 0x21, info.CRC, len(body),
                                       info.file_size, len(name), 0, 0, 0, 0, 0, offset), name)
             offset += len(header) + len(name) + len(body)
-    except (struct.error, UnicodeEncodeError):
+    except (zipfile.BadZipFile, ValueError, struct.error):  # an unreadable local header, a field out of range
         return None
     directory = b"".join(central)
     if offset + len(directory) >= _MAX_32 or len(infos) >= 0xFFFF:

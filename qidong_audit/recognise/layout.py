@@ -617,7 +617,9 @@ def build_rows(
                     valued = True
                     numbers.append(cell)
                 if unknown:
-                    lacking = [cell] if lacking is None else lacking + [cell]
+                    if lacking is None:  # rare: a list only for the rows that need one
+                        lacking = []
+                    lacking.append(cell)
             if named or valued:
                 out.append(_make_row(pname, p, r, label, code, kind, row_key, level, cells, seen_labels, last_plain))
                 if lacking:

@@ -35,7 +35,6 @@ class _Unusual(Exception):
 
 
 _encode = json.encoder.encode_basestring  # the C encoder the standard library itself uses, ensure_ascii=False
-_float = json.encoder.JSONEncoder(allow_nan=True).iterencode  # NaN and Infinity as the standard library writes them
 
 
 def _dump(o: object, out: list[str], newline: str) -> None:
@@ -51,7 +50,7 @@ def _dump(o: object, out: list[str], newline: str) -> None:
     elif isinstance(o, int):
         out.append(int.__repr__(o))
     elif isinstance(o, float):
-        out.append("".join(_float(o)))
+        out.append(json.dumps(o))  # NaN and Infinity as the standard library writes them
     elif isinstance(o, (list, tuple)):
         if not o:
             out.append("[]")
