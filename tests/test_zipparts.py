@@ -91,13 +91,6 @@ def test_every_kind_of_damage_to_one_part_is_refused_alike(method, content):
         _agree(data[:end], 65536)
 
 
-def test_a_workbook_read_by_parts_gives_what_zipfile_gives():
-    data = xlsx_bytes({"S": '<worksheet><sheetData><row r="1"><c r="A1"><v>1</v></c></row></sheetData></worksheet>'})
-    zf = zipfile.ZipFile(io.BytesIO(data))
-    whole = bounds.check_zip(zf, data, "xlsx", Limits())
-    assert whole and all(content == zf.read(name) for name, content in whole.items())
-
-
 def test_a_local_header_whose_name_differs_is_refused():
     data = _zip([("xl/styles.xml", b"<styleSheet/>", zipfile.ZIP_DEFLATED)])
     bad = data.replace(b"xl/styles.xml", b"xl/STYLES.xml", 1)  # the local header's copy only

@@ -28,7 +28,8 @@ def check_zip(zf: zipfile.ZipFile, data: bytes, fmt: str, limits: Limits) -> dic
 
     Returns the XML parts this check happened to read whole (those shorter than the prolog it reads anyway, by
     name, at most _KEEP bytes in all), so that xlsx_meta.scan does not inflate them a second time: in a standard
-    workbook that is every part the scan needs. Only xlsx keeps them; nothing else reads them again."""
+    workbook that is every part the scan needs, and calamine then reads them stored (zipparts.stored_copy). Only
+    xlsx keeps them; nothing else reads them again."""
     infos = zf.infolist()
     if len(infos) > _MAX_MEMBERS:
         raise ReadError(f"zip 中有 {len(infos):,} 个部件（上限 {_MAX_MEMBERS:,}），不是正常的工作簿")
