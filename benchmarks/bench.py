@@ -2,6 +2,7 @@
 
     python benchmarks/bench.py            # the full run (generates ~1,100 workbooks in a temp folder)
     python benchmarks/bench.py --quick    # fewer files and repeats, for a smoke test
+    python benchmarks/bench.py --instructions   # (c) also counted in instructions (valgrind; ≈ 3 min more)
 
 Prints medians over repeated runs and the ratios the project holds itself to (issue 7):
   (a) `qidong-audit check` of one standard workbook vs a pandas+openpyxl script that only loads it   ≤ 0.3×
@@ -11,6 +12,9 @@ Prints medians over repeated runs and the ratios the project holds itself to (is
   (d) scaling: 10 / 100 / 1,000 files, and 1 / 10 / 100 × the rows per table: cost per cell stays flat ≤ 1.5×
   (e) diagnosis of a full workbook with a planted slip, in-process (issue 4: well under a second)
 Ratios are medians of per-pair ratios (A and B alternate), so machine noise affects both sides alike.
+With --instructions, (c) is also counted in instructions executed (callgrind), which no other load on the
+machine changes: the ratio of the work done, where the wall-clock ratio also carries how fast each side's
+instructions run at the time.
 Stdlib and the project only (the workbooks are written with the project's own openpyxl dependency).
 """
 
@@ -18,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import resource
 import shutil
 import statistics
@@ -165,6 +170,7 @@ if __name__ == "__main__":
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--quick", action="store_true", help="fewer files and repeats (smoke test)")
+    ap.add_argument("--instructions", action="store_true", help="also count (c) in instructions (needs valgrind)")
     ap.add_argument("--dir", type=Path, default=Path(tempfile.gettempdir()) / "qidong-bench", help="where to keep generated workbooks")
     args = ap.parse_args()
     reps = 3 if args.quick else 7
@@ -213,6 +219,8 @@ def main() -> None:
     ca, cb = statistics.median(c for c, _ in cpus), statistics.median(c for _, c in cpus)
     print(f"    in CPU time: check {ca:6.2f} s ({ca / many * 1000:.2f} ms a workbook)   calamine-only {cb:5.2f} s   "
           f"ratio {statistics.median(c / f for c, f in cpus):5.2f}")
+    if args.instructions:
+        counted(files, work, script)
     # The same, over a county's worth of different departments: nothing the tool remembers between files of one
     # template (header layouts, parsed texts) makes identical copies cheaper than a real county's workbooks.
     varied_dir = work / ("varied" if many == 1000 else f"varied-{many}")
@@ -231,12 +239,7 @@ def main() -> None:
 
     print("(d) scaling")
     for n in (10, 100) if args.quick else (10, 100, 1000):
-        sub = work / f"n{n}"
-        sub.mkdir(exist_ok=True)
-        for p in files[:n]:
-            q = sub / p.name
-            if not q.exists():
-                os.link(p, q) if hasattr(os, "link") else shutil.copyfile(p, q)
+        sub = subset(work, files, n)
         t = statistics.median(run(CLI + ["check", str(sub), "-q", "-f", "json", "--jobs", "2"]).wall for _ in range(reps // 2 + 1))
         print(f"    {n:5d} files   {t:7.3f} s   {t / n * 1000:7.2f} ms per file")
     per_cell = {}
@@ -250,6 +253,49 @@ def main() -> None:
     top = max(per_cell)
     print(f"    per-cell cost at {top}× / 1×: {per_cell[top] / per_cell[1]:.2f}  (goal ≤ 1.5)")
     diagnose_time(work, files[0])
+
+
+def subset(work: Path, files: list[Path], n: int) -> Path:
+    """A folder holding the first n files (linked, not copied)."""
+    sub = work / f"n{n}"
+    sub.mkdir(exist_ok=True)
+    for p in files[:n]:
+        q = sub / p.name
+        if not q.exists():
+            os.link(p, q) if hasattr(os, "link") else shutil.copyfile(p, q)
+    return sub
+
+
+def counted(files: list[Path], work: Path, script: Path) -> None:
+    """(c) in instructions: the batch of 60 standard workbooks minus the batch of 10, for `check --jobs 2` and for
+    the calamine-only pool, every process of each run counted (valgrind follows forks). What a run does once —
+    start-up, imports, the rule pack, the pool — cancels out; what is left is each workbook's share, the
+    parent's included."""
+    if shutil.which("valgrind") is None:
+        print("    in instructions: valgrind is not installed (apt-get install valgrind)")
+        return
+    low, high = 10, 60
+    run(CLI + ["check", str(subset(work, files, low)), "-q", "-f", "json"])  # the data cache filled, as for both runs
+    per = {}
+    for n in (low, high):
+        sub = subset(work, files, n)
+        listing = work / f"n{n}-list.txt"
+        listing.write_text("\n".join(str(sub / p.name) for p in files[:n]), encoding="utf-8")
+        per[n] = (_instructions(CLI + ["check", str(sub), "-q", "-f", "json", "--jobs", "2"]),
+                  _instructions([PY, str(script), str(listing)]))
+    check, floor = ((per[high][i] - per[low][i]) / (high - low) / 1e6 for i in (0, 1))
+    print(f"    in instructions (callgrind, a workbook's share of a batch): check {check:6.1f} M   "
+          f"calamine-only {floor:5.1f} M   ratio {check / floor:5.2f}")
+
+
+def _instructions(cmd: list[str]) -> int:
+    """Instructions executed by a whole run, its forked processes included."""
+    proc = subprocess.run(["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", *cmd],
+                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=_env(), text=True)
+    found = re.findall(r"^==\d+== Collected : (\d+)$", proc.stderr, re.M)
+    if proc.returncode not in (0, 1) or not found:
+        raise SystemExit(f"failed under callgrind ({proc.returncode}): {' '.join(cmd)}\n{proc.stderr[-2000:]}")
+    return sum(map(int, found))
 
 
 def diagnose_time(work: Path, clean: Path) -> None:
