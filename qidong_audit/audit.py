@@ -35,7 +35,9 @@ class AuditOptions:
     tolerance: Decimal | None = None  # a fixed tolerance in each table's unit (overrides rounding)
     rules_files: tuple[str, ...] = ()
     suggest_rounding: bool = False  # 舍位平衡 advice on findings that only rounding explains
-    keep_rows: bool = True  # keep every recognised row in the report (the HTML charts need them; a batch may not)
+    # keep each recognised table whole in the report, its rows and columns (the HTML charts and --cycle need them);
+    # a batch keeps each table's outline, which is all its report shows, and sends its parent that much less
+    keep_tables: bool = True
     limits: Limits | None = None  # size limits per file; None: the defaults, or QIDONG_AUDIT_* environment variables
 
     @property
@@ -150,8 +152,8 @@ def audit_file(path: str, pack: RulePack, options: AuditOptions) -> tuple[FileRe
         findings = diagnose.apply_rounding_advice(findings, diagnose.rounding_advice(relations))
     if text_lines:
         findings.extend(_check_text(path, text_lines, result, options))
-    if not options.keep_rows:  # a batch keeps what the report shows of each table, not its cells
-        result = replace(result, tables=tuple(t.without_rows() for t in result.tables))
+    if not options.keep_tables:
+        result = replace(result, tables=tuple(t.outline() for t in result.tables))
     return result, findings
 
 

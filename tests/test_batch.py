@@ -69,3 +69,22 @@ def test_summary_refuses_to_overwrite_an_input(county, runner):
     before = target.read_bytes()
     result = run_cli(runner, "check", str(target), "--summary-csv", str(target))
     assert result.exit_code == 2 and target.read_bytes() == before
+
+
+def test_a_batch_keeps_each_tables_outline_and_html_the_whole_table(county):
+    """What travels back from a worker: with keep_tables=False (every format but HTML) each table's outline — all
+    the report shows of it — and with keep_tables=True its rows and columns too, as one process has them."""
+    from qidong_audit.audit import AuditOptions, audit_paths
+
+    files = [str(county / "dept0.xlsx"), str(county / "dept2.xlsx")]
+    bare = audit_paths(files, AuditOptions(keep_tables=False), jobs=2)
+    whole = audit_paths(files, AuditOptions(keep_tables=True), jobs=2)
+    alone = audit_paths(files[:1], AuditOptions(keep_tables=True), jobs=1)
+    assert [len(f.tables) for f in bare.files] == [len(f.tables) for f in whole.files] == [9, 9]
+    assert all(t.rows == t.columns == () for f in bare.files for t in f.tables)
+    assert [(t.table_id, t.title, t.sheet, t.unit, t.range) for f in bare.files for t in f.tables] == \
+        [(t.table_id, t.title, t.sheet, t.unit, t.range) for f in whole.files for t in f.tables]
+    assert all(t.rows and t.columns for f in whole.files for t in f.tables if t.empty_note is None)
+    assert whole.files[0].tables == alone.files[0].tables  # compare=False fields aside, as one process has them
+    assert [r.cells for t in whole.files[0].tables for r in t.rows] == [r.cells for t in alone.files[0].tables for r in t.rows]
+    assert bare.findings == whole.findings

@@ -28,7 +28,7 @@ def test_new_cell_and_new_row_are_the_constructors_values():
 
 
 def test_a_whole_report_survives_pickling():
-    report = audit_paths([str(sample_path())], AuditOptions(keep_rows=True))
+    report = audit_paths([str(sample_path())], AuditOptions(keep_tables=True))
     assert report.findings, "the sample has findings, so Finding, CellRef and Suggestion are all exercised"
     again = pickle.loads(pickle.dumps(report, protocol=pickle.HIGHEST_PROTOCOL))
     assert again == report
@@ -43,13 +43,14 @@ def test_a_finding_with_defaults_pickles_by_its_fields():
     assert f.__reduce__()[0] is Finding
 
 
-def test_a_table_without_rows_is_the_table_with_rows_replaced():
+def test_a_tables_outline_is_the_table_without_rows_and_columns():
     from qidong_audit.model import Column, Table
 
     row = new_row("支出", "行政运行", "行政运行", "2010101", "项", "data", 7, {})
     table = Table("JS03", "支出决算表", "支出决算表（印）", "表3", "元", True, 4, "A1:J30", (4, 5),
                   (Column("合计", "合计", 4, "E5", "支出"),), (row,), "某局", "功能", "本表无数据", "类|款|项")
-    bare = table.without_rows()
-    assert bare == dataclasses.replace(table, rows=()) and bare.rows == () and table.rows == (row,)
-    assert [getattr(bare, f.name) for f in dataclasses.fields(Table) if f.name != "rows"] == \
-        [getattr(table, f.name) for f in dataclasses.fields(Table) if f.name != "rows"]
+    bare = table.outline()
+    assert bare == dataclasses.replace(table, rows=(), columns=()) and bare.rows == bare.columns == ()
+    assert table.rows == (row,) and len(table.columns) == 1
+    assert [getattr(bare, f.name) for f in dataclasses.fields(Table) if f.name not in ("rows", "columns")] == \
+        [getattr(table, f.name) for f in dataclasses.fields(Table) if f.name not in ("rows", "columns")]

@@ -104,7 +104,7 @@ def check(
         except AnnotateError as exc:
             raise fail(str(exc)) from None
     options = AuditOptions(rounding=rounding.value, tolerance=tol, rules_files=tuple(str(r) for r in rules or ()),
-                           year=year, suggest_rounding=suggest_rounding, keep_rows=format is Format.html or cycle)
+                           year=year, suggest_rounding=suggest_rounding, keep_tables=format is Format.html or cycle)
     if cycle or cycle_report is not None:
         if not cycle:
             raise fail("--report 只能与 --cycle 一起使用（单独核对文字报告请用 qidong-audit report）")
