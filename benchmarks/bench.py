@@ -228,7 +228,7 @@ def main() -> None:
     vlisting = varied_dir.with_name(varied_dir.name + "-list.txt")
     vlisting.write_text("\n".join(str(p) for p in varied), encoding="utf-8")
     wa, wb_, ratios = [], [], []
-    for _ in range(2):
+    for _ in range(reps if not args.quick else 2):  # as many pairs as the standard batch: two varied by ±10 %
         ta = run(CLI + ["check", str(varied_dir), "-q", "-f", "json", "--jobs", "2"]).wall
         tb = run([PY, str(script), str(vlisting)]).wall
         wa.append(ta)
