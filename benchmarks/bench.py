@@ -291,8 +291,8 @@ def counted(files: list[Path], work: Path, script: Path) -> None:
 def _instructions(cmd: list[str]) -> int:
     """Instructions executed by a whole run, its forked processes included."""
     proc = subprocess.run(["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", *cmd],
-                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=_env(), text=True)
-    found = re.findall(r"^==\d+== Collected : (\d+)$", proc.stderr, re.M)
+                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=_env(), text=True, check=False)
+    found = re.findall(r"^==\d+== Collected : (\d+)$", proc.stderr, re.MULTILINE)
     if proc.returncode not in (0, 1) or not found:
         raise SystemExit(f"failed under callgrind ({proc.returncode}): {' '.join(cmd)}\n{proc.stderr[-2000:]}")
     return sum(map(int, found))

@@ -42,7 +42,7 @@ sys.stderr.write(f"FROM {qidong_audit.__file__}\\n")
 import qidong_audit.audit as A
 from qidong_audit.io import isolate
 isolate.IN_READER = True
-# a batch's options; checkouts before the sixth session call keep_tables keep_rows
+# a batch's options (keep_tables: checkouts before the sixth session name it keep_rows)
 options = A.AuditOptions(**{k: False for k in ("keep_tables", "keep_rows") if k in A.AuditOptions.__dataclass_fields__})
 pack = A.load_rules(options)
 files = sys.argv[3:]

@@ -72,8 +72,9 @@ def test_summary_refuses_to_overwrite_an_input(county, runner):
 
 
 def test_a_batch_keeps_each_tables_outline_and_html_the_whole_table(county):
-    """What travels back from a worker: with keep_tables=False (every format but HTML) each table's outline — all
-    the report shows of it — and with keep_tables=True its rows and columns too, as one process has them."""
+    """What travels back from a worker: with keep_tables=False (every output but HTML and --cycle) each table's
+    outline — all the report shows of it — and with keep_tables=True its rows and columns too, as one process has
+    them."""
     from qidong_audit.audit import AuditOptions, audit_paths
 
     files = [str(county / "dept0.xlsx"), str(county / "dept2.xlsx")]
